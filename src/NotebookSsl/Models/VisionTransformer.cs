@@ -44,7 +44,8 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
 
     /// <summary>Prepends the cls token (with its position embedding, zeros) and runs the blocks and norm.</summary>
     /// <param name="tokens">[N, T, D] patch tokens, already position-embedded (all L of them, or the visible ones).</param>
-    public EncoderOutput Encode(Tensor tokens, bool returnAttention = false, bool returnHidden = false)
+    /// <param name="applyNorm">Apply the final LayerNorm (off for MAE's global-pool fine-tuning, which has its own fc_norm).</param>
+    public EncoderOutput Encode(Tensor tokens, bool returnAttention = false, bool returnHidden = false, bool applyNorm = true)
     {
         Shapes.Tokens(tokens, null, Config.Width, nameof(tokens));
 
@@ -61,7 +62,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
             if (map is not null) maps.Add(map);
             if (returnHidden) hidden.Add(x.detach());
         }
-        return new EncoderOutput(norm.forward(x), maps, hidden);                       // [N, 1+T, D]
+        return new EncoderOutput(applyNorm ? norm.forward(x) : x, maps, hidden);        // [N, 1+T, D]
     }
 
     /// <summary>All patches, no masking: [N, 1+L, D].</summary>
