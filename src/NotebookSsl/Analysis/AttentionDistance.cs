@@ -68,7 +68,7 @@ public static class AttentionDistance
         if (renormalize) weights = AttentionMaps.Renormalize(weights);        // [B, H, n, n]
         var distances = PairwiseDistances(positions, gridSize, patchSize);    // [B, n, n]
         var perQuery = (weights * distances.unsqueeze(1)).sum(-1);            // [B, H, n]
-        var perHead = perQuery.mean([0, 2]).cpu();                             // [H]
+        var perHead = perQuery.mean(new long[] { 0, 2 }).cpu(); // [H]
         return perHead.data<double>().ToArray();
     }
 

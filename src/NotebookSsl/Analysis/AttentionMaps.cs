@@ -16,7 +16,7 @@ public static class AttentionMaps
     {
         RequireAttention(attention, nameof(attention));
         using var scope = NewDisposeScope();
-        return attention.mean([1]).MoveToOuterDisposeScope(); // [B, Q, K]
+        return attention.mean(new long[] { 1 }).MoveToOuterDisposeScope(); // [B, Q, K]
     }
 
     /// <summary>

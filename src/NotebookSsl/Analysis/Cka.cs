@@ -29,8 +29,8 @@ public static class Cka
 
         using var scope = NewDisposeScope();
         long n = x.shape[0], d1 = x.shape[1], d2 = y.shape[1];
-        var xc = x.to(float64); xc = xc - xc.mean([0], keepdim: true); // [N, D1]
-        var yc = y.to(float64, x.device); yc = yc - yc.mean([0], keepdim: true); // [N, D2]
+        var xc = x.to(float64); xc = xc - xc.mean(new long[] { 0 }, keepdim: true); // [N, D1]
+        var yc = y.to(float64, x.device); yc = yc - yc.mean(new long[] { 0 }, keepdim: true); // [N, D2]
         double cross, selfX, selfY;
         if (2 * n * n < d1 * d2 + d1 * d1 + d2 * d2)
         {

@@ -95,8 +95,8 @@ public sealed class DecoderAttentionSimilarity
             : maps.reshape(batch, k, heads * n);                                               // [B, k, D]
         var norms = vectors.norm(-1, keepdim: true);                                           // [B, T, 1]
         var units = vectors / norms.masked_fill(norms.eq(0), 1.0);                             // [B, T, D]
-        var sum = units.sum(0).cpu();                                                          // [T, D]
-        var sq = (units * units).sum([0, 2]).cpu();                                            // [T]
+        var sum = units.sum(0L).cpu();                                                          // [T, D]
+        var sq = (units * units).sum(new long[] { 0, 2 }).cpu(); // [T]
 
         var sumData = sum.data<double>().ToArray();
         var sqData = sq.data<double>().ToArray();

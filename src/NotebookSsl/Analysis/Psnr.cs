@@ -31,7 +31,7 @@ public static class Psnr
         RequireRange(dataRange);
         using var scope = NewDisposeScope();
         var diff = prediction.to(float64) - target.to(float64, prediction.device); // [N, C, H, W]
-        var mse = diff.square().mean([1, 2, 3]).cpu();                             // [N]
+        var mse = diff.square().mean(new long[] { 1, 2, 3 }).cpu(); // [N]
         return mse.data<double>().ToArray().Select(m => FromMse(m, dataRange)).ToArray();
     }
 
@@ -61,8 +61,8 @@ public static class Psnr
         var pixels = m.view(n, 1, gh, 1, gw, 1).expand(n, 1, gh, patchSize, gw, patchSize)
                       .reshape(n, 1, h, w);                                                 // [N, 1, H, W]
         var diff = prediction.to(float64) - target.to(float64, prediction.device);          // [N, C, H, W]
-        var squared = (diff.square() * pixels).sum([1, 2, 3]).cpu();                        // [N]
-        var weight = (pixels.sum([1, 2, 3]) * c).cpu();                                     // [N]
+        var squared = (diff.square() * pixels).sum(new long[] { 1, 2, 3 }).cpu(); // [N]
+        var weight = (pixels.sum(new long[] { 1, 2, 3 }) * c).cpu(); // [N]
         var sse = squared.data<double>().ToArray();
         var count = weight.data<double>().ToArray();
         return sse.Select((s, i) => count[i] == 0 ? double.NaN : FromMse(s / count[i], dataRange)).ToArray();

@@ -68,7 +68,7 @@ public sealed class RelativeAttentionMap
         using var scope = NewDisposeScope();
         var ids = AttentionMaps.RequireIdTensor(queryIds, batch, -1, cells, attention.device, nameof(queryIds)); // [B, k]
         long k = ids.shape[1];
-        var averaged = attention.to(float64).mean([1]);                                      // [B, Q, K]
+        var averaged = attention.to(float64).mean(new long[] { 1 }); // [B, Q, K]
         var rowIndex = (ids + cls).unsqueeze(-1).expand(batch, k, keys);                     // [B, k, K]
         var weights = averaged.gather(1, rowIndex).narrow(2, cls, cells);                    // [B, k, L]
         if (renormalize) weights = AttentionMaps.Renormalize(weights);                      // [B, k, L]
