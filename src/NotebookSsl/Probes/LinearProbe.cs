@@ -15,7 +15,7 @@ public static class LinearProbe
     /// <summary>AdamW without weight decay on the head; enough epochs for the frozen features to be read off.</summary>
     public static TrainConfig DefaultConfig { get; } = new()
     {
-        Epochs = 30, BatchSize = 256, BaseLr = 1e-3, Beta2 = 0.999, WeightDecay = 0, WarmupEpochs = 2,
+        Epochs = 30, BatchSize = 256, BaseLr = 4e-3, Beta2 = 0.999, WeightDecay = 0, WarmupEpochs = 2,
     };
 
     sealed class Head : Module<Tensor, Tensor>
