@@ -33,8 +33,9 @@ public sealed class ImageDataset : IDisposable
             throw new ArgumentException("a dataset needs at least one class name", nameof(classNames));
         if (labels.numel() > 0)
         {
-            var min = labels.min().ToInt64();
-            var max = labels.max().ToInt64();
+            using var minT = labels.min();
+            using var maxT = labels.max();
+            long min = minT.ToInt64(), max = maxT.ToInt64();
             if (min < 0 || max >= classNames.Length)
                 throw new ArgumentException($"labels range over [{min}, {max}] but there are {classNames.Length} classes", nameof(labels));
         }
