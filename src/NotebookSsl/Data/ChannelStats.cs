@@ -15,12 +15,27 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
             throw new ArgumentException($"images must be [N, C, H, W]; got [{string.Join(", ", images.shape)}]", nameof(images));
         if (images.shape[0] == 0)
             throw new ArgumentException("cannot compute channel statistics of zero images", nameof(images));
-        using var scope = NewDisposeScope();
-        var x = images.to_type(ScalarType.Float64);              // [N, C, H, W]
-        var mean = x.mean([0, 2, 3]);                            // [C]
-        var std = x.std([0, 2, 3], unbiased: false);             // [C]
-        var m = mean.to_type(ScalarType.Float32).data<float>().ToArray();
-        var s = std.to_type(ScalarType.Float32).data<float>().ToArray();
+        long n = images.shape[0], c = images.shape[1];
+        var pixelsPerChannel = (double)n * images.shape[2] * images.shape[3];
+        var sum = new double[c];
+        var sumSq = new double[c];
+        const long chunk = 4096; // bounded float64 copies even for 60,000 images
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var x = images.narrow(0, start, Math.Min(chunk, n - start)).to_type(ScalarType.Float64).cpu(); // [B, C, H, W]
+            var s1 = x.sum([0, 2, 3]).data<double>().ToArray();                                       // [C]
+            var s2 = x.square().sum([0, 2, 3]).data<double>().ToArray();                              // [C]
+            for (var k = 0; k < c; k++) { sum[k] += s1[k]; sumSq[k] += s2[k]; }
+        }
+        var m = new float[c];
+        var s = new float[c];
+        for (var k = 0; k < c; k++)
+        {
+            var mean = sum[k] / pixelsPerChannel;
+            m[k] = (float)mean;
+            s[k] = (float)Math.Sqrt(Math.Max(0, sumSq[k] / pixelsPerChannel - mean * mean));
+        }
         return new ChannelStats(m, s);
     }
 

@@ -33,8 +33,9 @@ public sealed class ImageDataset : IDisposable
             throw new ArgumentException("a dataset needs at least one class name", nameof(classNames));
         if (labels.numel() > 0)
         {
-            var min = labels.min().ToInt64();
-            var max = labels.max().ToInt64();
+            using var minT = labels.min();
+            using var maxT = labels.max();
+            long min = minT.ToInt64(), max = maxT.ToInt64();
             if (min < 0 || max >= classNames.Length)
                 throw new ArgumentException($"labels range over [{min}, {max}] but there are {classNames.Length} classes", nameof(labels));
         }
@@ -156,22 +157,25 @@ public sealed class ImageDataset : IDisposable
 
     /// <summary>
     /// Mini-batches of (images [B, C, H, W], labels [B]), index-selected copies that the caller owns
-    /// (a dispose scope around each step frees them). Shuffled with a generator seeded by <paramref name="seed"/>.
+    /// (a dispose scope around each step frees them), moved to <paramref name="device"/> when given. Shuffled with a
+    /// generator seeded by <paramref name="seed"/>.
     /// </summary>
-    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, bool shuffle = false, long seed = 0, bool dropLast = false)
+    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, bool shuffle = false, long seed = 0,
+        bool dropLast = false, Device? device = null)
     {
-        if (!shuffle) return Batches(batchSize, null, dropLast);
-        return BatchesSeeded(batchSize, seed, dropLast);
+        if (!shuffle) return Batches(batchSize, null, dropLast, device);
+        return BatchesSeeded(batchSize, seed, dropLast, device);
     }
 
-    IEnumerable<(Tensor Images, Tensor Labels)> BatchesSeeded(int batchSize, long seed, bool dropLast)
+    IEnumerable<(Tensor Images, Tensor Labels)> BatchesSeeded(int batchSize, long seed, bool dropLast, Device? device)
     {
         using var g = new Generator((ulong)seed);
-        foreach (var b in Batches(batchSize, g, dropLast)) yield return b;
+        foreach (var b in Batches(batchSize, g, dropLast, device)) yield return b;
     }
 
     /// <summary>Mini-batches in an order drawn from <paramref name="generator"/> (dataset order when null).</summary>
-    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, Generator? generator, bool dropLast = false)
+    public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int batchSize, Generator? generator, bool dropLast = false,
+        Device? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -188,7 +192,12 @@ public sealed class ImageDataset : IDisposable
                 var len = Math.Min(batchSize, Count - start);
                 if (dropLast && len < batchSize) yield break;
                 using var idx = order.narrow(0, start, len); // [B]
-                yield return (Images.index_select(0, idx), Labels.index_select(0, idx));
+                var x = Images.index_select(0, idx); // [B, C, H, W]
+                var y = Labels.index_select(0, idx); // [B]
+                if (device is not null && (device.type != x.device.type || device.index != x.device.index))
+                    yield return (x.to(device, disposeAfter: true), y.to(device, disposeAfter: true));
+                else
+                    yield return (x, y);
             }
         }
     }
