@@ -14,12 +14,15 @@ public sealed class WeightedAverageDecoder : MaeDecoder
 {
     readonly Linear decoder_pred;
     readonly Tensor kernel;      // [1, 1, k, k], sums to 1; a fixed buffer, not saved
+    readonly Tensor averaging;   // [L, L]: row i holds the weights of position i's window, renormalised at the border; not saved
 
     public WeightedAverageDecoder(MaeConfig config) : base(nameof(WeightedAverageDecoder), config)
     {
         decoder_pred = Linear(config.DecoderWidth, config.Encoder.PatchDim);
         kernel = GaussianKernel(config.LocalKernel, config.LocalSigma);
         register_buffer(nameof(kernel), kernel, persistent: false);
+        averaging = AveragingMatrix(kernel, config.Encoder.GridSize);
+        register_buffer(nameof(averaging), averaging, persistent: false);
         Initialise();
     }
 
@@ -32,17 +35,36 @@ public sealed class WeightedAverageDecoder : MaeDecoder
         return (g2 / g2.sum()).reshape(1, 1, size, size);
     }
 
+    /// <summary>
+    /// The window average as one matrix on the g×g grid, [L, L]: entry (i, j) is the kernel weight of position j
+    /// seen from position i, divided by the sum of the weights inside the grid (so every row sums to 1).
+    /// </summary>
+    public static Tensor AveragingMatrix(Tensor kernel, int gridSize)
+    {
+        int k = (int)kernel.shape[^1], pad = k / 2, l = gridSize * gridSize;
+        var w = kernel.reshape(k, k).to(ScalarType.Float64).data<double>().ToArray();
+        var m = new float[l * l];
+        for (int i = 0; i < l; i++)
+        {
+            int r = i / gridSize, c = i % gridSize;
+            double total = 0;
+            for (int dr = -pad; dr <= pad; dr++)
+                for (int dc = -pad; dc <= pad; dc++)
+                    if (r + dr >= 0 && r + dr < gridSize && c + dc >= 0 && c + dc < gridSize) total += w[(dr + pad) * k + dc + pad];
+            for (int dr = -pad; dr <= pad; dr++)
+                for (int dc = -pad; dc <= pad; dc++)
+                    if (r + dr >= 0 && r + dr < gridSize && c + dc >= 0 && c + dc < gridSize)
+                        m[i * l + (r + dr) * gridSize + c + dc] = (float)(w[(dr + pad) * k + dc + pad] / total);
+        }
+        return tensor(m).reshape(l, l);                                            // [L, L]
+    }
+
     public override DecoderOutput Forward(Tensor latent, Tensor idsRestore, bool returnAttention = false)
     {
-        var grid = ToGrid(Unshuffle(latent, idsRestore));          // [N, Dd, g, g]
-        long n = grid.shape[0], d = grid.shape[1], g = grid.shape[2];
-        int pad = Config.LocalKernel / 2;
+        var tokens = Unshuffle(latent, idsRestore)[.., 1.., ..];                   // [N, L, Dd], cls dropped
 
-        // the same fixed Gaussian over every channel, renormalised at the border
-        var weight = kernel.to(grid.device);
-        var summed = functional.conv2d(grid.reshape(n * d, 1, g, g), weight, padding: new long[] { pad, pad }); // [N·Dd, 1, g, g]
-        var norm = functional.conv2d(ones(1, 1, g, g, device: grid.device), weight, padding: new long[] { pad, pad }); // [1, 1, g, g]
-        var averaged = (summed / norm).reshape(n, d, g * g).transpose(1, 2);  // [N, L, Dd]
+        // the same fixed Gaussian over every channel, renormalised at the border: one [L, L] matrix
+        var averaged = averaging.to(tokens.device).matmul(tokens);                 // [N, L, Dd]
 
         // one linear layer to pixels
         return new DecoderOutput(decoder_pred.forward(averaged), Array.Empty<Tensor>()); // [N, L, p²C]
