@@ -321,7 +321,7 @@ Console.WriteLine($"notebook time: {clock.Elapsed.TotalSeconds:F0} s");
 """)
 
 cs(r"""
-// Results of this run, with its seeds, recipe and environment (quick and full only: smoke is a check, not a result)
+// Results of this run, with its seeds, recipe and environment (notebooks/results/ for quick and full; smoke is a check, not a result)
 var results = new
 {
     notebook = "01-decoder-locality", size = runSize.ToString().ToLowerInvariant(), seeds = recipe.Seeds, recipe, environment,
@@ -333,13 +333,13 @@ var results = new
     attentionDistance = new { mae = maeDistance, supervised = supervisedDistance, randomInit = randomDistance, maeVisibleTokens = maeMaskedDistance },
     maskRatioSweep = sweep, maskRatioSpearman = spearman,
 };
-if (saveResults && runSize != RunSize.Smoke)
+if (saveResults)
 {
-    var path = DecoderStudy.ResultsPath("01-decoder-locality", runSize);
+    // smoke writes to a temporary file: the code path is checked, the repository is left alone
+    var path = runSize == RunSize.Smoke ? Path.Combine(Path.GetTempPath(), "01-decoder-locality-smoke.json") : DecoderStudy.ResultsPath("01-decoder-locality", runSize);
     RunStore.SaveJson(path, results);
     Console.WriteLine($"results written to {path}");
 }
-else Console.WriteLine("results not written (size smoke or saveResults = false)");
 """)
 
 md(r"""

@@ -125,4 +125,22 @@ public class RunStoreTests
         }
         finally { Environment.SetEnvironmentVariable(RunStore.EnvironmentVariable, saved); }
     }
+
+    [Fact]
+    public void Results_json_holds_nan_arrays_and_records_and_is_written_atomically()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "results", "r.json");
+        var value = new
+        {
+            seeds = new[] { 0, 1 }, psnr = double.NaN, rows = new[] { MeanStd.Of([0.5, 0.7]) },
+            recipe = DecoderStudyRecipe.For(RunSize.Smoke), distance = new[] { 1.5, 2.5 },
+        };
+        RunStore.SaveJson(path, value);
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path), new System.Text.Json.JsonDocumentOptions()).RootElement;
+        Assert.Equal("NaN", json.GetProperty("psnr").GetString());
+        Assert.Equal(0.6, json.GetProperty("rows")[0].GetProperty("Mean").GetDouble(), 12);
+        Assert.Equal("Transformer", json.GetProperty("recipe").GetProperty("Mae").GetProperty("Decoder").GetString());
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
 }
