@@ -1,0 +1,70 @@
+using FSharp.Compiler.Diagnostics;
+using FSharp.Compiler.Interactive;
+using Microsoft.FSharp.Core;
+
+namespace NotebookSsl.Notebooks.Execution;
+
+/// <summary>F# cells: one in-process FSI session referencing the assemblies nbssl carries.</summary>
+public sealed class FSharpSession : IDisposable
+{
+    readonly Shell.FsiEvaluationSession fsi;
+    readonly StringWriter fsiOut = new(), fsiErr = new();
+
+    public FSharpSession()
+    {
+        var config = Shell.FsiEvaluationSession.GetDefaultConfiguration();
+        var argv = new List<string> { "fsi.exe", "--noninteractive", "--nologo", "--quiet", "--gui-", "--optimize+", "--multiemit+" };
+        argv.AddRange(References.Paths
+            .Where(p => !Path.GetFileName(p).StartsWith("System.") && !Path.GetFileName(p).StartsWith("Microsoft.")
+                        || Path.GetFileName(p) == "Microsoft.Data.Analysis.dll" || Path.GetFileName(p) == "Microsoft.ML.DataView.dll")
+            .Where(p => Path.GetFileName(p) is not ("mscorlib.dll" or "netstandard.dll" or "FSharp.Core.dll"))
+            .Select(p => "-r:" + p));
+        fsi = Shell.FsiEvaluationSession.Create(config, argv.ToArray(), new StringReader(""), fsiOut, fsiErr,
+            FSharpOption<bool>.Some(false), null);
+        Eval("open NotebookSsl.Notebooks\nopen type NotebookSsl.Notebooks.Kernel", "nbssl-prelude.fsx");
+    }
+
+    /// <summary>Runs <paramref name="code"/>; returns the value of a trailing expression (or null).</summary>
+    public object? Run(string code, string fileName) => Eval(code, fileName);
+
+    object? Eval(string code, string fileName)
+    {
+        fsiOut.GetStringBuilder().Clear();
+        fsiErr.GetStringBuilder().Clear();
+        var (result, diagnostics) = fsi.EvalInteractionNonThrowing(code, fileName, FSharpOption<CancellationToken>.None);
+        var errors = diagnostics.Where(d => d.Severity == FSharpDiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0)
+            throw new CellCompilationException("F#", errors.Select(d => $"({d.StartLine},{d.StartColumn + 1}): error FS{d.ErrorNumber:0000}: {d.Message}").ToList());
+        if (result.IsChoice2Of2)
+        {
+            var e = ((FSharpChoice<FSharpOption<Shell.FsiValue>?, Exception>.Choice2Of2)result).Item;
+            if (e.GetType().Name == "FsiCompilationException")
+                throw new CellCompilationException("F#", [e.Message + " " + fsiErr]);
+            throw CellRuntimeException.From(e);
+        }
+        var value = ((FSharpChoice<FSharpOption<Shell.FsiValue>?, Exception>.Choice1Of2)result).Item;
+        return value is not null && FSharpOption<Shell.FsiValue>.get_IsSome(value) ? value.Value.ReflectionValue : null;
+    }
+
+    /// <summary>The value and static type of a top-level F# binding, or null when there is none.</summary>
+    public (object? Value, Type Type)? GetValue(string name)
+    {
+        var found = fsi.TryFindBoundValue(name);
+        if (found is null || !FSharpOption<Shell.FsiBoundValue>.get_IsSome(found)) return null;
+        return (found.Value.Value.ReflectionValue, found.Value.Value.ReflectionType);
+    }
+
+    /// <summary>Binds <paramref name="name"/> to the shared object, typed as <paramref name="typeName"/> when it can be named.</summary>
+    public void Define(string name, string? typeName, object? value)
+    {
+        if (typeName is null || typeName == "obj")
+        {
+            if (value is null) Eval($"let {name} : obj = null", $"nbssl-share-{name}.fsx");
+            else fsi.AddBoundValue(name, value);
+            return;
+        }
+        Eval($"let {name} = global.NotebookSsl.Notebooks.Kernel.Shared.[\"{name}\"] :?> {typeName}", $"nbssl-share-{name}.fsx");
+    }
+
+    public void Dispose() => ((IDisposable)fsi).Dispose();
+}
