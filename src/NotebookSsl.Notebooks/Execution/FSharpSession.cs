@@ -13,15 +13,35 @@ public sealed class FSharpSession : IDisposable
     public FSharpSession()
     {
         var config = Shell.FsiEvaluationSession.GetDefaultConfiguration();
-        var argv = new List<string> { "fsi.exe", "--noninteractive", "--nologo", "--quiet", "--gui-", "--optimize+", "--multiemit+" };
-        argv.AddRange(References.Paths
-            .Where(p => !Path.GetFileName(p).StartsWith("System.") && !Path.GetFileName(p).StartsWith("Microsoft.")
-                        || Path.GetFileName(p) == "Microsoft.Data.Analysis.dll" || Path.GetFileName(p) == "Microsoft.ML.DataView.dll")
-            .Where(p => Path.GetFileName(p) is not ("mscorlib.dll" or "netstandard.dll" or "FSharp.Core.dll"))
-            .Select(p => "-r:" + p));
+        // --noframework: compile against the very assemblies this process runs on (as the C# side does)
+        var argv = new List<string> { "fsi.exe", "--noninteractive", "--nologo", "--quiet", "--gui-", "--optimize+", "--multiemit+", "--noframework" };
+        argv.AddRange(FrameworkReferences().Select(p => "-r:" + p));
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        argv.AddRange(References.Paths.Where(p => Path.GetDirectoryName(p) != runtimeDir).Select(p => "-r:" + p));
         fsi = Shell.FsiEvaluationSession.Create(config, argv.ToArray(), new StringReader(""), fsiOut, fsiErr,
             FSharpOption<bool>.Some(false), null);
         Eval("open NotebookSsl.Notebooks\nopen type NotebookSsl.Notebooks.Kernel", "nbssl-prelude.fsx");
+    }
+
+    /// <summary>
+    /// The .NET reference assemblies (packs/Microsoft.NETCore.App.Ref) matching this runtime: F# needs
+    /// reference assemblies, it does not follow the runtime's type forwarders into System.Private.CoreLib.
+    /// Falls back to the runtime's own assemblies when the SDK's pack is not there.
+    /// </summary>
+    static IEnumerable<string> FrameworkReferences()
+    {
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var root = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", ".."));
+        var packs = Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref");
+        var tfm = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
+        var refDir = Directory.Exists(packs)
+            ? Directory.GetDirectories(packs)
+                .Select(d => (Dir: Path.Combine(d, "ref", tfm), Version: Version.TryParse(Path.GetFileName(d).Split('-')[0], out var v) ? v : new Version(0, 0)))
+                .Where(x => Directory.Exists(x.Dir) && x.Version.Major == Environment.Version.Major)
+                .OrderByDescending(x => x.Version).Select(x => x.Dir).FirstOrDefault()
+            : null;
+        if (refDir is not null) return Directory.GetFiles(refDir, "*.dll");
+        return References.Paths.Where(p => Path.GetDirectoryName(p) == runtimeDir);
     }
 
     /// <summary>Runs <paramref name="code"/>; returns the value of a trailing expression (or null).</summary>

@@ -28,8 +28,11 @@ public sealed record NotebookRunResult(
 /// Runs a notebook in its own worker process, then writes the executed notebook (.ipynb) and an HTML
 /// report, both atomically. A worker that dies (a native abort) is recorded as the running cell's error.
 /// </summary>
-public static class NotebookRunner
+public static partial class NotebookRunner
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[\d+/\d+\] cell \d+ \([\w#]+\) \.\.\. ")]
+    private static partial System.Text.RegularExpressions.Regex ProgressPrefix();
+
     public static NotebookRunResult Run(string notebookPath, RunOptions options)
     {
         var fullPath = Path.GetFullPath(notebookPath);
@@ -243,8 +246,13 @@ public static class NotebookRunner
         var ename = running is null && events.Count == 0 ? "WorkerFailed" : "ProcessAborted";
         var evalue = $"the notebook's worker process ended abnormally (exit code {exitCode}{(signal is null ? "" : ", " + signal)}) "
                    + (running is null ? "before finishing" : "while this cell was running");
+        var tailLines = stderrTail.Split('\n').Select(l => ProgressPrefix().Replace(l.TrimEnd('\r'), "")).Where(l => l.Length > 0).ToList();
+        var what = tailLines.LastOrDefault(l => l.TrimStart().StartsWith("what():"));
+        if (what is not null) evalue += ": " + what.Trim()["what():".Length..].Trim();
+        var from = tailLines.FindLastIndex(l => l.StartsWith("terminate called") || l.StartsWith("Process terminated"));
+        var tailShown = from >= 0 ? tailLines.Skip(from).Take(16) : tailLines.TakeLast(30);
         var trace = new List<string> { evalue, "Last output of the worker process:" };
-        trace.AddRange(stderrTail.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).TakeLast(30));
+        trace.AddRange(tailShown);
         var errorOutput = new JsonObject
         {
             ["output_type"] = "error", ["ename"] = ename, ["evalue"] = evalue,
