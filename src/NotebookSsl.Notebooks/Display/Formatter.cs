@@ -18,6 +18,10 @@ public static class Formatter
 {
     const int MaxRows = 20, MaxItems = 20;
 
+    /// <summary>True for values with a formatter of their own (not just their text).</summary>
+    public static bool IsRich(object? value) =>
+        value is string or GenericChart or PngImage or Tensor or DataFrame;
+
     public static JsonObject Format(object? value)
     {
         switch (value)

@@ -191,7 +191,8 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             pending.Append(text);
         }
         if (flushText is not null) Emit(flushName!, flushText);
-        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastFlush)).TotalSeconds > 1) FlushConsole();
+        // complete lines go out at once: if native code aborts the process, what was printed is kept
+        if (text.Contains('\n') || Stopwatch.GetElapsedTime(Interlocked.Read(ref lastFlush)).TotalSeconds > 1) FlushConsole();
     }
 
     void FlushConsole()
@@ -220,6 +221,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         public override void Write(string? value) { if (!string.IsNullOrEmpty(value)) owner.Append(name, value); }
         public override void Write(char[] buffer, int index, int count) => owner.Append(name, new string(buffer, index, count));
         public override void WriteLine(string? value) => owner.Append(name, (value ?? "") + "\n");
+        public override void Flush() => owner.FlushConsole();
     }
 
     public void Dispose()

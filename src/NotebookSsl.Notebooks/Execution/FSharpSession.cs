@@ -63,8 +63,15 @@ public sealed class FSharpSession : IDisposable
             throw CellRuntimeException.From(e);
         }
         var value = ((FSharpChoice<FSharpOption<Shell.FsiValue>?, Exception>.Choice1Of2)result).Item;
-        return value is not null && FSharpOption<Shell.FsiValue>.get_IsSome(value) ? value.Value.ReflectionValue : null;
+        if (value is null || !FSharpOption<Shell.FsiValue>.get_IsSome(value)) return null;
+        var v = value.Value;
+        // values without a rich formatter print the F# way, as FSI and Polyglot show them
+        return v.ReflectionValue is { } o && !Formatter.IsRich(o) && o is not DisplayHandle
+            ? new FSharpText(fsi.FormatValue(o, v.ReflectionType)) : v.ReflectionValue;
     }
+
+    /// <summary>F#'s own printing of a value ("%A" style: [1.0; 0.5], records, unions).</summary>
+    public string FormatValue(object value, Type type) => fsi.FormatValue(value, type);
 
     /// <summary>The value and static type of a top-level F# binding, or null when there is none.</summary>
     public (object? Value, Type Type)? GetValue(string name)
@@ -87,4 +94,10 @@ public sealed class FSharpSession : IDisposable
     }
 
     public void Dispose() => ((IDisposable)fsi).Dispose();
+}
+
+/// <summary>A value as F# prints it; shown as text/plain.</summary>
+public sealed record FSharpText(string Text)
+{
+    public override string ToString() => Text;
 }

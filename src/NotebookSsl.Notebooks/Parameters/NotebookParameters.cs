@@ -37,10 +37,25 @@ public static partial class NotebookParameters
             var type = m.Groups["type"].Success ? m.Groups["type"].Value : null;
             if (type == "var") type = null;
             var lit = m.Groups["lit"].Value;
-            list.Add(new DeclaredParameter(m.Groups["name"].Value, lit, KindOf(lit), type));
+            list.Add(new DeclaredParameter(m.Groups["name"].Value, lit, KindOfType(type, language) ?? KindOf(lit), type));
         }
         return list;
     }
+
+    /// <summary>The kind a declared type implies (C# float is single precision, F# float is double), or null.</summary>
+    public static ParameterKind? KindOfType(string? type, string language) => type switch
+    {
+        null => null,
+        "string" or "String" or "System.String" => ParameterKind.String,
+        "int" or "Int32" or "System.Int32" => ParameterKind.Int,
+        "long" or "int64" or "Int64" or "System.Int64" => ParameterKind.Long,
+        "bool" or "Boolean" or "System.Boolean" => ParameterKind.Bool,
+        "double" or "Double" or "System.Double" => ParameterKind.Double,
+        "float" => language == "fsharp" ? ParameterKind.Double : ParameterKind.Float,
+        "float32" or "single" or "Single" or "System.Single" => ParameterKind.Float,
+        "decimal" or "Decimal" or "System.Decimal" => ParameterKind.Decimal,
+        _ => null,
+    };
 
     public static ParameterKind KindOf(string literal)
     {

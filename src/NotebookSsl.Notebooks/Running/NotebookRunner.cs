@@ -49,6 +49,7 @@ public static partial class NotebookRunner
         foreach (var (cell, index) in doc.Cells.Select((c, i) => (c, i)))
         {
             if (cell.Kind != CellKind.Code) continue;
+            cell.Language = NotebookParameters.EffectiveLanguage(cell);   // a `#!fsharp` first line wins, as in Polyglot
             cell.Outputs = new JsonArray();
             cell.ExecutionCount = null;
             cell.Metadata.Remove("execution");
