@@ -16,6 +16,8 @@ usage: nbssl run NOTEBOOK... [--param name=value]... [--out DIR]
   DIR/NAME.ipynb (executed) and DIR/NAME.html (report). DIR defaults to out/.
   --param, -p name=value   overrides a parameter of the cell tagged "parameters" (repeatable)
   --out, -o DIR            output folder
+  --echo                   also stream cells' console output and displayed values to stderr
+  --timeout SECONDS        stop a notebook that runs longer (recorded as the running cell's error)
 
 exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad usage.
 """;
@@ -57,6 +59,8 @@ exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad 
         var notebooks = new List<string>();
         var parameters = new List<KeyValuePair<string, string>>();
         string outDir = "out";
+        bool echo = false;
+        TimeSpan? timeout = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -70,6 +74,15 @@ exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad 
                     break;
                 case "--out" or "-o":
                     outDir = Value();
+                    break;
+                case "--echo":
+                    echo = true;
+                    break;
+                case "--timeout":
+                    var t = Value();
+                    if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+                        throw new ArgumentException($"--timeout takes a positive number of seconds, got '{t}'");
+                    timeout = TimeSpan.FromSeconds(seconds);
                     break;
                 case var a when a.StartsWith("--param=") || a.StartsWith("--out="):
                     var eqAt = a.IndexOf('=');
@@ -91,7 +104,7 @@ exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad 
         foreach (var n in notebooks)
             if (!File.Exists(n)) throw new FileNotFoundException($"notebook not found: {n}");
 
-        var options = new RunOptions { Worker = SelfCommand(), OutputDirectory = outDir, Parameters = parameters };
+        var options = new RunOptions { Worker = SelfCommand(), OutputDirectory = outDir, Parameters = parameters, Echo = echo, Timeout = timeout };
         int failed = 0;
         foreach (var n in notebooks)
         {
@@ -115,12 +128,14 @@ exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad 
     static int RunWorker(string[] args)
     {
         string? plan = null, events = null;
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        bool echo = false;
+        for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--plan") plan = args[i + 1];
-            else if (args[i] == "--events") events = args[i + 1];
+            if (args[i] == "--plan" && i + 1 < args.Length) plan = args[++i];
+            else if (args[i] == "--events" && i + 1 < args.Length) events = args[++i];
+            else if (args[i] == "--echo") echo = true;
         }
         if (plan is null || events is null) return Fail("worker needs --plan and --events (it is started by nbssl run)");
-        return Worker.Run(plan, events);
+        return Worker.Run(plan, events, echo);
     }
 }

@@ -34,7 +34,7 @@ public static class Formatter
                 return new JsonObject
                 {
                     ["text/html"] = PlotlyHtml.ChartHtml(chart),
-                    ["text/plain"] = $"Plotly chart ({GenericChart.countTrace(chart)} trace(s))",
+                    ["text/plain"] = PlotlyHtml.Summary(chart),
                 };
             case PngImage png:
                 return new JsonObject { ["image/png"] = png.Base64, ["text/plain"] = png.ToString() };

@@ -54,6 +54,26 @@ public static class PlotlyHtml
 """;
     }
 
+    /// <summary>A one-line text version of a chart: each trace with its point count and last y value.</summary>
+    public static string Summary(GenericChart chart)
+    {
+        var parts = new List<string>();
+        try
+        {
+            var figure = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toFigureJson(chart));
+            if (figure?["data"] is System.Text.Json.Nodes.JsonArray traces)
+                foreach (var t in traces)
+                {
+                    var name = t?["name"]?.ToString() ?? t?["type"]?.ToString() ?? "trace";
+                    if (t?["y"] is System.Text.Json.Nodes.JsonArray y && y.Count > 0)
+                        parts.Add($"{name}: {y.Count} points, last {y[^1]}");
+                    else parts.Add(name);
+                }
+        }
+        catch (System.Text.Json.JsonException) { }
+        return $"Plotly chart ({string.Join("; ", parts)})";
+    }
+
     /// <summary>Makes text safe inside an inline &lt;script&gt; element.</summary>
     public static string ScriptSafe(string js) =>
         js.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase).Replace("<!--", "<\\!--");

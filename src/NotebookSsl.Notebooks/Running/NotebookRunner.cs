@@ -15,6 +15,10 @@ public sealed class RunOptions
     public required WorkerCommand Worker { get; init; }
     public string OutputDirectory { get; init; } = "out";
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
+    /// <summary>Stream cells' console output and displayed values to the log as they happen.</summary>
+    public bool Echo { get; init; }
+    /// <summary>Longest a notebook may run; past it the worker is killed and the running cell gets a timeout error.</summary>
+    public TimeSpan? Timeout { get; init; }
     /// <summary>Progress and the worker's own stderr go here.</summary>
     public TextWriter Log { get; init; } = Console.Error;
 }
@@ -76,7 +80,7 @@ public static partial class NotebookRunner
             var planPath = Path.Combine(work, "plan.json");
             var eventsPath = Path.Combine(work, "events.jsonl");
             File.WriteAllText(planPath, new JsonObject { ["baseDirectory"] = notebookDir, ["cells"] = plan }.ToJsonString());
-            (exitCode, stderrTail) = RunWorker(options.Worker, planPath, eventsPath, notebookDir, log);
+            (exitCode, stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir);
             events = ReadEvents(eventsPath);
         }
         finally
@@ -109,8 +113,13 @@ public static partial class NotebookRunner
         return new NotebookRunResult(notebookPath, ok, ipynbPath, htmlPath, outcome.FailedCell, outcome.ErrorName, outcome.ErrorValue, exitCode);
     }
 
-    static (int ExitCode, string StderrTail) RunWorker(WorkerCommand command, string planPath, string eventsPath, string workingDirectory, TextWriter log)
+    /// <summary>Exit code recorded when nbssl killed a worker that ran past <see cref="RunOptions.Timeout"/>.</summary>
+    public const int TimeoutExitCode = -2;
+
+    static (int ExitCode, string StderrTail) RunWorker(RunOptions options, string planPath, string eventsPath, string workingDirectory)
     {
+        var command = options.Worker;
+        var log = options.Log;
         var psi = new ProcessStartInfo(command.FileName)
         {
             WorkingDirectory = workingDirectory,
@@ -121,6 +130,7 @@ public static partial class NotebookRunner
         };
         foreach (var a in command.Arguments) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "worker", "--plan", planPath, "--events", eventsPath }) psi.ArgumentList.Add(a);
+        if (options.Echo) psi.ArgumentList.Add("--echo");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start the worker '{command.FileName}'");
         process.StandardInput.Close();
         var tail = new Tail(16_000);
@@ -129,10 +139,16 @@ public static partial class NotebookRunner
             Pump(process.StandardError.BaseStream, log, tail),
             Pump(process.StandardOutput.BaseStream, log, tail),
         };
+        var timedOut = false;
+        if (options.Timeout is { } limit && !process.WaitForExit(limit))
+        {
+            timedOut = true;
+            process.Kill(entireProcessTree: true);
+        }
         process.WaitForExit();
         Task.WaitAll(pumps);
         log.Flush();
-        return (process.ExitCode, tail.ToString());
+        return (timedOut ? TimeoutExitCode : process.ExitCode, tail.ToString());
     }
 
     /// <summary>Forwards a child's output as it comes (progress lines end only when the cell does) and keeps its tail.</summary>
@@ -244,9 +260,11 @@ public static partial class NotebookRunner
         // The worker died: blame the cell it had started (or the first one, if it never got that far).
         var blamed = running ?? (plan.Count > 0 ? plan[0]!["index"]!.GetValue<int>() : -1);
         var signal = exitCode > 128 ? SignalName(exitCode - 128) : null;
-        var ename = running is null && events.Count == 0 ? "WorkerFailed" : "ProcessAborted";
-        var evalue = $"the notebook's worker process ended abnormally (exit code {exitCode}{(signal is null ? "" : ", " + signal)}) "
-                   + (running is null ? "before finishing" : "while this cell was running");
+        var ename = exitCode == TimeoutExitCode ? "Timeout" : running is null && events.Count == 0 ? "WorkerFailed" : "ProcessAborted";
+        var evalue = exitCode == TimeoutExitCode
+            ? "the notebook ran past its --timeout; nbssl stopped it " + (running is null ? "between cells" : "while this cell was running")
+            : $"the notebook's worker process ended abnormally (exit code {exitCode}{(signal is null ? "" : ", " + signal)}) "
+              + (running is null ? "before finishing" : "while this cell was running");
         var tailLines = stderrTail.Split('\n').Select(l => ProgressPrefix().Replace(l.TrimEnd('\r'), "")).Where(l => l.Length > 0).ToList();
         var what = tailLines.LastOrDefault(l => l.TrimStart().StartsWith("what():"));
         if (what is not null) evalue += ": " + what.Trim()["what():".Length..].Trim();

@@ -14,7 +14,8 @@ public static class Worker
     /// <summary>Exit code when a cell failed (its error is in the events file).</summary>
     public const int CellFailedExitCode = 3;
 
-    public static int Run(string planPath, string eventsPath)
+    /// <summary>Runs the plan; with <paramref name="echo"/>, cell console output and display text also stream to stderr.</summary>
+    public static int Run(string planPath, string eventsPath, bool echo = false)
     {
         var progress = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
         var plan = JsonNode.Parse(File.ReadAllText(planPath))!.AsObject();
@@ -22,7 +23,7 @@ public static class Worker
         var cells = plan["cells"]!.AsArray()
             .Select(c => new PlannedCell(c!["index"]!.GetValue<int>(), c["language"]!.GetValue<string>(), c["source"]!.GetValue<string>()))
             .ToList();
-        using var events = new EventWriter(eventsPath, progress);
+        using var events = new EventWriter(eventsPath, progress, echo);
         using var executor = new CellExecutor(baseDirectory, events);
         for (int i = 0; i < cells.Count; i++)
             if (!executor.Run(cells[i], i + 1, cells.Count)) return CellFailedExitCode;
@@ -30,7 +31,7 @@ public static class Worker
         return 0;
     }
 
-    sealed class EventWriter(string path, TextWriter progress) : IExecutionListener, IDisposable
+    sealed class EventWriter(string path, TextWriter progress, bool echo) : IExecutionListener, IDisposable
     {
         readonly FileStream stream = new(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         readonly object gate = new();
@@ -45,13 +46,31 @@ public static class Worker
         {
             Write(new JsonObject { ["event"] = "start", ["cell"] = cell.Index, ["time"] = DateTimeOffset.UtcNow.ToString("o") });
             progress.Write($"[{ordinal}/{total}] cell {cell.Index + 1} ({cell.Language}) ... ");
+            if (echo) progress.WriteLine();
         }
 
-        public void Output(int cell, JsonObject output, string? displayId) =>
+        public void Output(int cell, JsonObject output, string? displayId)
+        {
             Write(new JsonObject { ["event"] = "output", ["cell"] = cell, ["display_id"] = displayId, ["output"] = output });
+            if (echo) Echo(output, "");
+        }
 
-        public void Update(int cell, string displayId, JsonObject output) =>
+        public void Update(int cell, string displayId, JsonObject output)
+        {
             Write(new JsonObject { ["event"] = "update", ["cell"] = cell, ["display_id"] = displayId, ["output"] = output });
+            if (echo) Echo(output, "(updated) ");
+        }
+
+        void Echo(JsonObject output, string prefix)
+        {
+            var text = output["output_type"]?.GetValue<string>() switch
+            {
+                "stream" => output["text"]?.GetValue<string>(),
+                "display_data" or "execute_result" => prefix + (output["data"]?["text/plain"]?.GetValue<string>() ?? "") + "\n",
+                _ => null,
+            };
+            if (!string.IsNullOrEmpty(text)) progress.Write(text);
+        }
 
         public void CellFinished(PlannedCell cell, int executionCount, DateTimeOffset start, TimeSpan elapsed, JsonObject? error)
         {
