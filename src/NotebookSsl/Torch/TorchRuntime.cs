@@ -25,31 +25,42 @@ public static class TorchRuntime
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidOperationException(RealCause() ?? e.Message, e);
+            throw new InvalidOperationException(RealCause(AppContext.BaseDirectory) ?? e.Message, e);
         }
     }
 
-    /// <summary>dlopen's own error for the native TorchSharp library next to the app, or null.</summary>
-    internal static string? RealCause()
+    /// <summary>dlopen's own error for the native TorchSharp library under an app folder, or null if it loads.</summary>
+    public static string? RealCause(string appDirectory)
     {
-        if (!OperatingSystem.IsLinux()) return null;
-        foreach (var dir in new[] { "cpu", "cuda", Path.Combine("runtimes", "linux-x64", "native") })
+        if (!OperatingSystem.IsLinux() || AlreadyLoaded()) return null;
+        foreach (var dir in new[] { Path.Combine("runtimes", "linux-x64", "native"), "cpu", "cuda" })
         {
-            var path = Path.Combine(AppContext.BaseDirectory, dir, "libLibTorchSharp.so");
+            var path = Path.Combine(appDirectory, dir, "libLibTorchSharp.so");
             if (!File.Exists(path)) continue;
-            var handle = dlopen(path, RtldNow);
-            if (handle != 0) continue;
-            var error = Marshal.PtrToStringAnsi(dlerror()) ?? "unknown dlopen error";
-            var hint = error.Contains("GLIBCXX_")
-                ? " The system libstdc++ is older than TorchSharp's build. NotebookSsl's build marks that version "
-                  + "need weak in its output copy; rebuild (dotnet build) so that step runs, or install a newer libstdc++6."
-                : "";
-            return $"libtorch could not be loaded: {error}.{hint}";
+            // only the first copy found, the one TorchSharp loads: a second copy of the library would
+            // register libtorch's operators again and abort the process
+            return Diagnose(path);
         }
         return null;
     }
 
-    const int RtldNow = 2;
-    [DllImport("libc", EntryPoint = "dlopen")] static extern nint dlopen(string file, int mode);
-    [DllImport("libc", EntryPoint = "dlerror")] static extern nint dlerror();
+    /// <summary>
+    /// Loads one copy of libLibTorchSharp.so and returns the loader's error in plain words, or null when it
+    /// loads. Never call it on a second copy while libtorch is in use: its operators would register twice.
+    /// </summary>
+    public static string? Diagnose(string libraryPath)
+    {
+        string error;
+        try { NativeLibrary.Load(libraryPath); return null; }
+        catch (DllNotFoundException e) { error = e.Message; } // .NET puts dlopen's own message here
+        var hint = error.Contains("GLIBCXX_")
+            ? " The system libstdc++ is older than TorchSharp's build. NotebookSsl's build marks that version "
+              + "need weak in its output copy; rebuild (dotnet build) so that step runs, or install a newer libstdc++6."
+            : "";
+        return $"libtorch could not be loaded: {error}.{hint}";
+    }
+
+    /// <summary>True when a copy of the library is mapped into this process already (it loaded).</summary>
+    static bool AlreadyLoaded() =>
+        File.Exists("/proc/self/maps") && File.ReadLines("/proc/self/maps").Any(l => l.EndsWith("/libLibTorchSharp.so"));
 }

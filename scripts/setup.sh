@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what NotebookSsl needs from Debian's packages (when run as root and they are missing):
+#   dataset-fashion-mnist   the default data (IDX files in /usr/share/datasets/fashion-mnist)
+#   chromium                only for the test that screenshots an HTML report (pass --tests)
+set -euo pipefail
+packages=(dataset-fashion-mnist)
+[[ "${1:-}" == "--tests" ]] && packages+=(chromium)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if (( ${#missing[@]} )); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: please install: sudo apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

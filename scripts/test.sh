@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every test: the xunit suites, then every notebook under notebooks/ at size smoke through nbssl.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --tests || exit 1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log=$(mktemp)
+dotnet build NotebookSsl.sln -c Release 2>&1 | tail -3
+dotnet test NotebookSsl.sln -c Release --no-build 2>&1 | tee "$log" | grep -vE '^\s*$'
+status=${PIPESTATUS[0]}
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+
+# notebooks, each in its own process, at size smoke
+nb_passed=0; nb_failed=0
+for nb in notebooks/*.ipynb; do
+  [[ -e "$nb" ]] || continue
+  if dotnet run -c Release --no-build --project src/nbssl -- run "$nb" --param size=smoke --out out/ci; then
+    nb_passed=$((nb_passed + 1))
+  else
+    echo "notebook failed: $nb"; nb_failed=$((nb_failed + 1))
+  fi
+done
+echo "notebooks: $nb_passed passed, $nb_failed failed"
+
+(( status == 0 && failed == 0 && nb_failed == 0 )) && rc=0 || rc=1
+(( rc == 0 && passed == 0 )) && { echo "no test ran"; rc=1; }
+echo "$((passed + nb_passed)) passed, $((failed + nb_failed)) failed"
+exit $rc

@@ -1,0 +1,57 @@
+using NotebookSsl.Models;
+using static TorchSharp.torch;
+
+namespace NotebookSsl.Probes;
+
+/// <summary>Which encoder output a frozen-feature probe reads.</summary>
+public enum FeatureKind
+{
+    /// <summary>The cls token after the final norm (MAE's linear probe).</summary>
+    Cls,
+    /// <summary>The mean of the patch tokens after the final norm.</summary>
+    MeanPatch,
+}
+
+/// <summary>Frozen features of a whole image set, computed in batches without gradients.</summary>
+public static class Features
+{
+    /// <summary>[N, D] features of <paramref name="images"/> [N, C, H, W].</summary>
+    public static Tensor Extract(VisionTransformer encoder, Tensor images, FeatureKind kind = FeatureKind.Cls, int batchSize = 256)
+    {
+        Shapes.Image(images, encoder.Config);
+        bool wasTraining = encoder.training;
+        encoder.eval();
+        var parts = new List<Tensor>();
+        using (no_grad())
+        {
+            for (long start = 0; start < images.shape[0]; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var latent = encoder.forward(images.slice(0, start, Math.Min(start + batchSize, images.shape[0]), 1)); // [B, 1+L, D]
+                var feature = kind == FeatureKind.Cls ? latent[.., 0] : latent[.., 1..].mean(new long[] { 1 }); // [B, D]
+                parts.Add(feature.MoveToOuterDisposeScope());
+            }
+        }
+        encoder.train(wasTraining);
+        var all = cat(parts, 0);   // [N, D]
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+
+    /// <summary>Top-1 accuracy of <paramref name="predict"/> on a labelled set, in batches without gradients.</summary>
+    public static double Accuracy(Func<Tensor, Tensor> predict, Tensor inputs, Tensor labels, int batchSize = 256)
+    {
+        long correct = 0, n = inputs.shape[0];
+        using (no_grad())
+        {
+            for (long start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                long end = Math.Min(start + batchSize, n);
+                var logits = predict(inputs.slice(0, start, end, 1));                                   // [B, classes]
+                correct += logits.argmax(1).eq(labels.slice(0, start, end, 1)).sum().item<long>();
+            }
+        }
+        return (double)correct / n;
+    }
+}

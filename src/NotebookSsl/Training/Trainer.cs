@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NotebookSsl.Training;
+
+/// <summary>One optimisation step, as a notebook plots it.</summary>
+/// <param name="Step">0-based global step.</param>
+/// <param name="Epoch">0-based epoch of the step.</param>
+/// <param name="Loss">The step's loss.</param>
+/// <param name="Lr">The learning rate the step used.</param>
+/// <param name="ImagesPerSecond">Throughput of this step.</param>
+/// <param name="Elapsed">Seconds since training began.</param>
+public sealed record StepRecord(long Step, int Epoch, double Loss, double Lr, double ImagesPerSecond, double Elapsed);
+
+/// <summary>
+/// The training loop every method shares: seeded shuffled batches, the per-step learning-rate
+/// schedule, backward, optional gradient clipping, AdamW, and a dispose scope per step so memory stays
+/// flat. It is lazy: each step runs when the caller asks for its <see cref="StepRecord"/>, so a
+/// notebook can redraw its curve while training runs.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>The loss of one batch. The generator is the run's own, for masks and augmentations.</summary>
+    public delegate Tensor LossFunction(Tensor images, Tensor? labels, Generator generator);
+
+    /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]).</summary>
+    /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
+    /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
+    public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null)
+    {
+        config.Validate();
+        if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got [{string.Join(", ", images.shape)}].");
+        if (labels is not null && (labels.dim() != 1 || labels.shape[0] != images.shape[0]))
+            throw new ArgumentException($"labels must be [{images.shape[0]}], got [{string.Join(", ", labels.shape)}].");
+        long n = images.shape[0];
+        int stepsPerEpoch = (int)(n / config.BatchSize);
+        if (stepsPerEpoch == 0)
+            throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
+        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch);
+    }
+
+    static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch)
+    {
+        var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
+        using var optimizer = Optim.AdamW(named, config, lrScale);
+        var trainable = named.Where(np => np.Item2.requires_grad).Select(np => np.Item2).ToList();
+        var generator = new Generator((ulong)config.Seed);
+        var clock = Stopwatch.StartNew();
+        long step = 0;
+        model.train();
+        for (int epoch = 0; epoch < config.Epochs; epoch++)
+        {
+            using var order = randperm(images.shape[0], generator: generator); // [N]
+            for (int i = 0; i < stepsPerEpoch; i++, step++)
+            {
+                double start = clock.Elapsed.TotalSeconds;
+                double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
+                double loss;
+                using (var scope = NewDisposeScope())
+                {
+                    // one batch, by the epoch's permutation
+                    var index = order[(i * config.BatchSize)..((i + 1) * config.BatchSize)];
+                    var batch = images.index_select(0, index);
+                    var batchLabels = labels?.index_select(0, index);
+
+                    // forward, backward, update
+                    optimizer.SetLr(lr);
+                    optimizer.Optimizer.zero_grad();
+                    var lossTensor = lossOf(batch, batchLabels, generator);
+                    lossTensor.backward();
+                    if (config.ClipGrad is { } clip) nn.utils.clip_grad_norm_(trainable, clip);
+                    optimizer.Optimizer.step();
+                    loss = lossTensor.item<float>();
+                }
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException($"The loss became {loss} at step {step} (epoch {epoch}); lower the learning rate ({lr:g3}) or clip gradients.");
+                GC.Collect(); // AdamW's temporaries otherwise pile up in native memory, about a parameter copy per step
+                double seconds = clock.Elapsed.TotalSeconds;
+                yield return new StepRecord(step, epoch, loss, lr, config.BatchSize / Math.Max(seconds - start, 1e-9), seconds);
+            }
+        }
+        model.eval();
+    }
+}
