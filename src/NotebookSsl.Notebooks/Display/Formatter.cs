@@ -31,11 +31,14 @@ public static class Formatter
             case string s:
                 return Text(s);
             case GenericChart chart:
+            {
+                var figure = GenericChart.toFigureJson(chart);
                 return new JsonObject
                 {
-                    ["text/html"] = PlotlyHtml.ChartHtml(chart),
-                    ["text/plain"] = PlotlyHtml.Summary(chart),
+                    ["text/html"] = PlotlyHtml.ChartHtml(chart, figure),
+                    ["text/plain"] = PlotlyHtml.Summary(figure),
                 };
+            }
             case PngImage png:
                 return new JsonObject { ["image/png"] = png.Base64, ["text/plain"] = png.ToString() };
             case Tensor t:

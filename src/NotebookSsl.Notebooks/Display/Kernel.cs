@@ -33,6 +33,18 @@ public static class Kernel
     public static DisplayHandle display(object? value, string mimeType) =>
         Show(value is string s ? new JsonObject { [mimeType] = s, ["text/plain"] = mimeType == "text/plain" ? s : $"<{mimeType}>" } : Formatter.Format(value));
 
+    static readonly List<DisplayHandle> pendingUpdates = new();
+
+    internal static void Pending(DisplayHandle handle) { lock (pendingUpdates) pendingUpdates.Add(handle); }
+
+    /// <summary>Draws the updates that were held back to keep a fast loop fast (the engine calls this when a cell ends).</summary>
+    public static void FlushUpdates()
+    {
+        List<DisplayHandle> handles;
+        lock (pendingUpdates) { handles = pendingUpdates.ToList(); pendingUpdates.Clear(); }
+        foreach (var h in handles) h.Flush();
+    }
+
     /// <summary>Shows raw HTML.</summary>
     public static DisplayHandle html(string markup) => display(markup, "text/html");
 
@@ -52,10 +64,22 @@ public static class Kernel
     }
 }
 
-/// <summary>A displayed output that can be redrawn in place.</summary>
+/// <summary>
+/// A displayed output that can be redrawn in place. Charts are costly to serialise, so chart updates that
+/// come faster than the formatter keeps up with are coalesced: the latest one is kept and drawn at the
+/// next update that is due, or when the cell ends (<see cref="Kernel.FlushUpdates"/>). The last value
+/// always wins.
+/// </summary>
 public sealed class DisplayHandle
 {
+    static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
     readonly IDisplaySink? sink;
+    readonly object gate = new();
+    object? pending;
+    bool hasPending;
+    long lastDrawn;
+    TimeSpan interval = TimeSpan.Zero;
+
     internal DisplayHandle(string id, IDisplaySink? sink) { DisplayId = id; this.sink = sink; }
 
     public string DisplayId { get; }
@@ -63,9 +87,46 @@ public sealed class DisplayHandle
     /// <summary>Replaces the displayed output with <paramref name="value"/>.</summary>
     public void Update(object? value)
     {
+        if (sink is not null && value is Plotly.NET.GenericChart)
+        {
+            lock (gate)
+            {
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(lastDrawn) < interval)
+                {
+                    pending = value;
+                    if (!hasPending) { hasPending = true; Kernel.Pending(this); }
+                    return;
+                }
+            }
+        }
+        Draw(value);
+    }
+
+    internal void Flush()
+    {
+        object? value;
+        lock (gate)
+        {
+            if (!hasPending) return;
+            value = pending; pending = null; hasPending = false;
+        }
+        Draw(value);
+    }
+
+    void Draw(object? value)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var data = Formatter.Format(value);
-        if (sink is null) Console.WriteLine(data["text/plain"]?.GetValue<string>() ?? "");
-        else sink.Update(DisplayId, data);
+        if (sink is null) { Console.WriteLine(data["text/plain"]?.GetValue<string>() ?? ""); return; }
+        sink.Update(DisplayId, data);
+        lock (gate)
+        {
+            pending = null; hasPending = false;
+            lastDrawn = System.Diagnostics.Stopwatch.GetTimestamp();
+            // redraw at most every 0.5 s, or 5x the time a redraw takes (the formatter's share stays under 20%)
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+            interval = value is Plotly.NET.GenericChart ? TimeSpan.FromTicks(Math.Max(MinInterval.Ticks, took.Ticks * 5)) : TimeSpan.Zero;
+        }
     }
 
     public override string ToString() => $"display {DisplayId}";

@@ -32,10 +32,12 @@ public static class PlotlyHtml
         return (version, reader.ReadToEnd());
     }
 
-    public static string ChartHtml(GenericChart chart)
+    public static string ChartHtml(GenericChart chart) => ChartHtml(chart, GenericChart.toFigureJson(chart));
+
+    /// <summary>The HTML fragment, from the chart's already serialised figure JSON.</summary>
+    public static string ChartHtml(GenericChart chart, string figure)
     {
         var id = "plotly-" + Guid.NewGuid().ToString("N")[..12];
-        var figure = GenericChart.toFigureJson(chart);
         var config = Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG);
         var (w, h) = GenericChart.tryGetLayoutSize(chart).ToValueTuple();
         var style = $"width:{(w is null ? "100%" : w.Value + "px")};height:{(h is null ? 420 : h.Value)}px;";
@@ -55,12 +57,15 @@ public static class PlotlyHtml
     }
 
     /// <summary>A one-line text version of a chart: each trace with its point count and last y value.</summary>
-    public static string Summary(GenericChart chart)
+    public static string Summary(GenericChart chart) => Summary(GenericChart.toFigureJson(chart));
+
+    /// <summary>The summary from a chart's figure JSON.</summary>
+    public static string Summary(string figureJson)
     {
         var parts = new List<string>();
         try
         {
-            var figure = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toFigureJson(chart));
+            var figure = System.Text.Json.Nodes.JsonNode.Parse(figureJson);
             if (figure?["data"] is System.Text.Json.Nodes.JsonArray traces)
                 foreach (var t in traces)
                 {

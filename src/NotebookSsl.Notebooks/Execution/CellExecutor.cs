@@ -68,6 +68,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
                 "fsharp" => (fsharp ??= new FSharpSession()).Run(prepared.Code, file),
                 var other => throw new CellDirectiveException($"kernel '{other}' is not supported by nbssl: cells run C# or F#"),
             };
+            Kernel.FlushUpdates();
             FlushConsole();
             if (value is not null and not DisplayHandle && !IsUnit(value))
             {
@@ -82,6 +83,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            try { Kernel.FlushUpdates(); } catch (Exception) { /* the cell's own error is what counts */ }
             FlushConsole();
             error = ErrorOutput(e);
             listener.Output(cell.Index, error, null);
