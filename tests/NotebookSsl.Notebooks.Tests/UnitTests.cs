@@ -221,3 +221,28 @@ public sealed class FormatterTests
         Assert.Equal("1.5", Formatter.Format(1.5)["text/plain"]!.GetValue<string>());
     }
 }
+
+public sealed class RunnerTests
+{
+    [Fact]
+    public void A_worker_that_cannot_start_is_reported_at_the_first_code_cell_in_both_files()
+    {
+        var outDir = Nbssl.NewOutDir();
+        var log = new StringWriter();
+        var result = Running.NotebookRunner.Run(Nbssl.Sample("compile-error.ipynb"), new Running.RunOptions
+        {
+            Worker = new Running.WorkerCommand(Path.Combine(outDir, "no-such-program"), []),
+            OutputDirectory = outDir,
+            Log = log,
+        });
+        Assert.False(result.Succeeded);
+        Assert.Equal("WorkerFailed", result.ErrorName);
+        Assert.Equal(2, result.FailedCell);                                  // cell 1 is markdown
+        var nb = Nbssl.ReadNotebook(result.IpynbPath);
+        Nbssl.AssertValidPolyglotNotebook(nb);
+        Assert.Contains(Nbssl.Outputs(nb, 1), o => o!["ename"]?.GetValue<string>() == "WorkerFailed");
+        Assert.Contains("WorkerFailed", File.ReadAllText(result.HtmlPath));
+        Assert.Contains("could not start the worker", log.ToString());
+        Nbssl.AssertNothingHalfWritten(outDir);
+    }
+}

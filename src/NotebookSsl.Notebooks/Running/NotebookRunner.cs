@@ -131,7 +131,11 @@ public static partial class NotebookRunner
         foreach (var a in command.Arguments) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "worker", "--plan", planPath, "--events", eventsPath }) psi.ArgumentList.Add(a);
         if (options.Echo) psi.ArgumentList.Add("--echo");
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start the worker '{command.FileName}'");
+        Process? started;
+        try { started = Process.Start(psi); }
+        catch (System.ComponentModel.Win32Exception e) { started = null; log.WriteLine($"nbssl: could not start the worker '{command.FileName}': {e.Message}"); }
+        if (started is null) return (-1, $"could not start the worker process '{command.FileName}'");
+        using var process = started;
         process.StandardInput.Close();
         var tail = new Tail(16_000);
         var pumps = new[]
