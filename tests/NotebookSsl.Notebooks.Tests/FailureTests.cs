@@ -98,6 +98,11 @@ public sealed class FailureTests(FailuresRun failures, RejectedRun rejected)
     public void Bad_usage_exits_with_two_before_running_anything()
     {
         var outDir = Nbssl.NewOutDir();
+        try { BadUsage(outDir); } finally { Nbssl.Delete(outDir); }
+    }
+
+    static void BadUsage(string outDir)
+    {
         var (missing, log1) = Nbssl.Run("run", Nbssl.Sample("no-such-notebook.ipynb"), "--out", outDir);
         Assert.Equal(2, missing);
         Assert.Contains("notebook not found", log1);

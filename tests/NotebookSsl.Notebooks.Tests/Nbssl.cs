@@ -18,6 +18,12 @@ public static class Nbssl
         return dir;
     }
 
+    public static void Delete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+    }
+
     public static (int ExitCode, string Log) Run(params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace NotebookSsl.Notebooks.Tests;
 
 /// <summary>features.ipynb run once (C#, F#, shares, formatters, display/Update, parameters) for many checks.</summary>
-public sealed class FeaturesRun
+public sealed class FeaturesRun : IDisposable
 {
     public const int Epochs = 3;
     public string OutDir { get; } = Nbssl.NewOutDir();
@@ -19,10 +19,12 @@ public sealed class FeaturesRun
         Notebook = Nbssl.ReadNotebook(Path.Combine(OutDir, "features.ipynb"));
         Html = File.ReadAllText(HtmlPath);
     }
+
+    public void Dispose() => Nbssl.Delete(OutDir);
 }
 
 /// <summary>Three failing notebooks in one `nbssl run` (compile error, F# runtime exception, native abort).</summary>
-public sealed class FailuresRun
+public sealed class FailuresRun : IDisposable
 {
     public string OutDir { get; } = Nbssl.NewOutDir();
     public int ExitCode { get; }
@@ -35,11 +37,12 @@ public sealed class FailuresRun
     }
 
     public JsonObject Notebook(string name) => Nbssl.ReadNotebook(Path.Combine(OutDir, name + ".ipynb"));
+    public void Dispose() => Nbssl.Delete(OutDir);
     public string Html(string name) => File.ReadAllText(Path.Combine(OutDir, name + ".html"));
 }
 
 /// <summary>rejected.dib: a .dib with a parameters cell, an accepted and a rejected #r "nuget:".</summary>
-public sealed class RejectedRun
+public sealed class RejectedRun : IDisposable
 {
     public string OutDir { get; } = Nbssl.NewOutDir();
     public int ExitCode { get; }
@@ -51,6 +54,7 @@ public sealed class RejectedRun
     }
 
     public JsonObject Notebook => Nbssl.ReadNotebook(Path.Combine(OutDir, "rejected.ipynb"));
+    public void Dispose() => Nbssl.Delete(OutDir);
 }
 
 /// <summary>The end-to-end runs share one collection: they run one after another, each once.</summary>

@@ -228,6 +228,11 @@ public sealed class RunnerTests
     public void A_worker_that_cannot_start_is_reported_at_the_first_code_cell_in_both_files()
     {
         var outDir = Nbssl.NewOutDir();
+        try { WorkerFails(outDir); } finally { Nbssl.Delete(outDir); }
+    }
+
+    static void WorkerFails(string outDir)
+    {
         var log = new StringWriter();
         var result = Running.NotebookRunner.Run(Nbssl.Sample("compile-error.ipynb"), new Running.RunOptions
         {
