@@ -36,8 +36,8 @@ static class TrainCommands
             File.Move(metrics + ".tmp", metrics, overwrite: true);
 
             Console.WriteLine();
-            Console.WriteLine($"{"probe",-10} {"MAE",8} {"random",8}");
-            foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-10} {p.Pretrained,8:P1} {p.Random,8:P1}");
+            Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
+            foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-26} {p.Pretrained,8:P1} {p.Random,8:P1}");
             Console.WriteLine($"size {size}, seed {seed}, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
         }
         return 0;

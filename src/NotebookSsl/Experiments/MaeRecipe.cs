@@ -46,7 +46,7 @@ public sealed record MaeRecipe
         {
             TrainImages = 60_000, TestImages = 10_000, FineTuneImages = 60_000,
             Mae = new MaeConfig { Encoder = new VitConfig { Width = 192, Depth = 12, Heads = 3 }, DecoderWidth = 128, DecoderDepth = 4, DecoderHeads = 4 },
-            Pretrain = new TrainConfig { Epochs = 100, BatchSize = 256, BaseLr = 1.5e-4 * 4, WarmupEpochs = 5 },
+            Pretrain = new TrainConfig { Epochs = 100, BatchSize = 256, BaseLr = 1.5e-4, WarmupEpochs = 5 }, // the official recipe, shortened
             FineTune = FineTuning.DefaultConfig with { Epochs = 30, WarmupEpochs = 3 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 50 },
         },
