@@ -40,10 +40,12 @@ notebook again, or another notebook asking for the same run, loads it instead of
 
 cs(r"""
 // Parameters (override with: nbssl run notebooks/01-decoder-locality.ipynb --param size=quick)
-var size = "smoke";      // smoke (seconds, proves every cell runs) | quick (≈20 min on a 2-core CPU) | full (hours on a GPU)
+var size = "smoke";      // smoke (seconds, proves every cell runs) | quick (≈12 min on a 2-core CPU) | full (hours on a GPU)
 var seeds = "";          // seeds of Table 1, comma-separated; empty: the size's own (smoke 0,1; quick and full 0,1,2)
 var runs = "";           // folder of the run store; empty: $NBSSL_RUNS, else runs/ at the repository root
-var saveResults = true;  // write notebooks/results/01-decoder-locality-<size>.json (quick and full only)
+var saveResults = true;  // write notebooks/results/01-decoder-locality-<size>.json (smoke: a temporary file)
+var threads = 1;         // torch CPU threads; 0: libtorch's default (one per core). On a CPU shared with other jobs, 2 OpenMP
+                         // threads can stall ~1 s per step waiting for each other; 1 thread keeps the time predictable
 """, tags=["parameters"])
 
 cs(r"""
@@ -56,6 +58,7 @@ using Plotly.NET.CSharp;
 using static TorchSharp.torch;
 using GChart = Plotly.NET.GenericChart;
 
+if (threads > 0) set_num_threads(threads);
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var runSize = RunSizes.Parse(size);
 int[]? seedList = string.IsNullOrWhiteSpace(seeds) ? null : seeds.Split(',').Select(s => int.Parse(s.Trim())).ToArray();
@@ -68,7 +71,7 @@ Console.WriteLine($"size {runSize}: {study.Train.Count} train / {study.Test.Coun
 Console.WriteLine($"encoder: {enc.Depth} blocks, width {enc.Width}, {enc.Heads} heads, {g}×{g} patches of {enc.PatchSize} px; decoder: {recipe.Mae.DecoderDepth} blocks, width {recipe.Mae.DecoderWidth}, {recipe.Mae.DecoderHeads} heads; mask ratio {recipe.Mae.MaskRatio}");
 Console.WriteLine($"pretraining: {recipe.Pretrain.Epochs} epochs, batch {recipe.Pretrain.BatchSize}, lr {recipe.Pretrain.PeakLr:g3}; seeds {string.Join(", ", recipe.Seeds)}");
 Console.WriteLine($"run store: {study.Store.Root}");
-Console.WriteLine($"{environment.Torch}; {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit ?? "?"}");
+Console.WriteLine($"{environment.Torch} (using {get_num_threads()}); {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit ?? "?"}");
 """)
 
 md(r"""
@@ -324,7 +327,7 @@ cs(r"""
 // Results of this run, with its seeds, recipe and environment (notebooks/results/ for quick and full; smoke is a check, not a result)
 var results = new
 {
-    notebook = "01-decoder-locality", size = runSize.ToString().ToLowerInvariant(), seeds = recipe.Seeds, recipe, environment,
+    notebook = "01-decoder-locality", size = runSize.ToString().ToLowerInvariant(), seeds = recipe.Seeds, recipe, environment, torchThreads = get_num_threads(),
     seconds = clock.Elapsed.TotalSeconds,
     similarity,
     relativeWindowMass = relative.Select(r => new { layer = r.Layer + 1, r.WindowMass, r.UniformWindowMass }),
