@@ -40,7 +40,7 @@ notebook again, or another notebook asking for the same run, loads it instead of
 
 cs(r"""
 // Parameters (override with: nbssl run notebooks/01-decoder-locality.ipynb --param size=quick)
-var size = "smoke";      // smoke (seconds, proves every cell runs) | quick (≈12 min on a 2-core CPU) | full (hours on a GPU)
+var size = "smoke";      // smoke (seconds, proves every cell runs) | quick (≈17 min on a 2-core CPU) | full (hours on a GPU)
 var seeds = "";          // seeds of Table 1, comma-separated; empty: the size's own (smoke 0,1; quick and full 0,1,2)
 var runs = "";           // folder of the run store; empty: $NBSSL_RUNS, else runs/ at the repository root
 var saveResults = true;  // write notebooks/results/01-decoder-locality-<size>.json (smoke: a temporary file)

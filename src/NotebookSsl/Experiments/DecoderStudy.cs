@@ -61,7 +61,7 @@ public sealed record DecoderStudyRecipe
             Supervised = Methods.Supervised.DefaultConfig with { Epochs = 1, BatchSize = 32, WarmupEpochs = 0.25 },
             Seeds = [0, 1], MaskRatios = [0.3, 0.75, 0.9],
         },
-        // about 12 minutes on a 2-core CPU with one torch thread (3 decoders x 3 seeds, 4 more mask ratios, a supervised
+        // 17 minutes measured (1035 s) on a shared 2-core CPU with one torch thread (3 decoders x 3 seeds, 4 more mask ratios, a supervised
         // ViT: 14 trainings and 12 fine-tunings). 512 pretraining steps each: far from converged, enough for the
         // decoder's attention to start taking shape.
         RunSize.Quick => new DecoderStudyRecipe
