@@ -35,6 +35,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
     long lastFlush = Stopwatch.GetTimestamp();
     CSharpSession? csharp;
     FSharpSession? fsharp;
+    Task<FSharpSession>? fsharpWarmup;
     int currentCell = -1;
     int executionCount;
 
@@ -46,6 +47,20 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         Console.SetOut(new CaptureWriter(this, "stdout"));
         Console.SetError(new CaptureWriter(this, "stderr"));
         Kernel.SetSink(this);
+    }
+
+    /// <summary>
+    /// Starts the F# session on a background thread (the compiler takes seconds to load), so it is ready
+    /// when the first F# cell comes; call it when the notebook has F# cells.
+    /// </summary>
+    public void WarmUpFSharp() => fsharpWarmup ??= Task.Run(() => new FSharpSession());
+
+    FSharpSession FSharp()
+    {
+        if (fsharp is not null) return fsharp;
+        try { fsharp = fsharpWarmup is null ? new FSharpSession() : fsharpWarmup.GetAwaiter().GetResult(); }
+        finally { fsharpWarmup = null; }
+        return fsharp;
     }
 
     /// <summary>Runs one cell; false when it failed (its error was reported to the listener).</summary>
@@ -65,7 +80,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             object? value = cell.Language switch
             {
                 "csharp" => (csharp ??= new CSharpSession(baseDirectory)).Run(prepared.Code, file),
-                "fsharp" => (fsharp ??= new FSharpSession()).Run(prepared.Code, file),
+                "fsharp" => FSharp().Run(prepared.Code, file),
                 var other => throw new CellDirectiveException($"kernel '{other}' is not supported by nbssl: cells run C# or F#"),
             };
             Kernel.FlushUpdates();
@@ -105,11 +120,11 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             value = v.Value;
             Kernel.Shared[share.As] = value;
             var type = TypeNames.Best(v.Type, value, fsharp: true);
-            (fsharp ??= new FSharpSession()).Define(share.As, type == "obj" ? null : type, value);
+            FSharp().Define(share.As, type == "obj" ? null : type, value);
         }
         else
         {
-            var v = fsharp?.GetValue(share.Name)
+            var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
                 ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first)");
             value = v.Value;
             Kernel.Shared[share.As] = value;
@@ -232,6 +247,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         Kernel.SetSink(null);
         Console.SetOut(originalOut);
         Console.SetError(originalError);
+        if (fsharp is null && fsharpWarmup is { IsCompletedSuccessfully: true } w) fsharp = w.Result;
         fsharp?.Dispose();
     }
 }
