@@ -75,7 +75,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         try
         {
             var prepared = CellSource.Prepare(cell.Source, cell.Language, catalog);
-            foreach (var share in prepared.Shares) Share(share, cell.Language);
+            foreach (var share in prepared.Shares) Share(share);
             var file = $"cell{cell.Index + 1}" + (cell.Language == "fsharp" ? ".fsx" : ".csx");
             object? value = cell.Language switch
             {
@@ -110,27 +110,31 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
 
     static bool IsUnit(object value) => value.GetType().FullName == "Microsoft.FSharp.Core.Unit";
 
-    void Share(ShareRequest share, string into)
+    /// <summary>Binds a value of the other language here, by reference (handed over through <see cref="Kernel.Shared"/>).</summary>
+    void Share(ShareRequest share)
     {
-        object? value;
-        if (share.From == "csharp")
+        try
         {
-            var v = csharp?.GetVariable(share.Name)
-                ?? throw new CellDirectiveException($"#!share: no C# variable '{share.Name}' (run the C# cell that declares it first)");
-            value = v.Value;
-            Kernel.Shared[share.As] = value;
-            var type = TypeNames.Best(v.Type, value, fsharp: true);
-            FSharp().Define(share.As, type == "obj" ? null : type, value);
+            if (share.From == "csharp")
+            {
+                var v = csharp?.GetVariable(share.Name)
+                    ?? throw new CellDirectiveException($"#!share: no C# variable '{share.Name}' (run the C# cell that declares it first)");
+                Kernel.Shared[share.As] = v.Value;
+                var type = TypeNames.Best(v.Type, v.Value, fsharp: true);
+                FSharp().Define(share.As, type == "obj" ? null : type, v.Value);
+            }
+            else
+            {
+                var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
+                    ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first)");
+                Kernel.Shared[share.As] = v.Value;
+                (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, v.Value, fsharp: false));
+            }
         }
-        else
+        finally
         {
-            var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
-                ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first)");
-            value = v.Value;
-            Kernel.Shared[share.As] = value;
-            (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, value, fsharp: false));
+            Kernel.Shared.Remove(share.As);   // the new binding holds the reference; the hand-over slot must not keep it alive
         }
-        _ = into;
     }
 
     public static JsonObject ErrorOutput(Exception e)
