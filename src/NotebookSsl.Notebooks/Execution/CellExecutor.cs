@@ -126,7 +126,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             else
             {
                 var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
-                    ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first)");
+                    ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first; an F# function is compiled to a method, not a value: share a delegate such as System.Func<_, _>(f))");
                 Kernel.Shared[share.As] = v.Value;
                 (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, v.Value, fsharp: false));
             }
