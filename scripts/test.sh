@@ -22,7 +22,13 @@ for nb in notebooks/*.ipynb; do
     echo "notebook failed: $nb"; nb_failed=$((nb_failed + 1))
   fi
 done
-echo "notebooks: $nb_passed passed, $nb_failed failed"
+# the main job at size smoke
+if dotnet run -c Release --no-build --project src/nbssl -- pretrain --size smoke --out out/ci/pretrain; then
+  nb_passed=$((nb_passed + 1))
+else
+  echo "nbssl pretrain --size smoke failed"; nb_failed=$((nb_failed + 1))
+fi
+echo "notebooks and main job: $nb_passed passed, $nb_failed failed"
 
 (( status == 0 && failed == 0 && nb_failed == 0 )) && rc=0 || rc=1
 (( rc == 0 && passed == 0 )) && { echo "no test ran"; rc=1; }

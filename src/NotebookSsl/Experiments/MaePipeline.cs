@@ -58,17 +58,22 @@ public static class MaePipeline
         using var random = new Models.VisionTransformer(recipe.Mae.Encoder);
         var probes = new List<ProbeComparison>();
         int classes = train.NumClasses;
-        foreach (var (name, probe) in new (string, Func<Models.VisionTransformer, ProbeResult>)[]
+        using var labelled = train.Take(Math.Min(recipe.FineTuneImages, train.Count));
+        void Compare(string name, Func<Models.VisionTransformer, double> accuracy)
         {
-            ("fine-tune", e => FineTuning.Run(e, train.Images, train.Labels, test.Images, test.Labels, classes, recipe.FineTune)),
-            ("linear", e => LinearProbe.Run(e, train.Images, train.Labels, test.Images, test.Labels, classes, recipe.Linear)),
-            ("k-NN", e => Knn.Run(e, train.Images, train.Labels, test.Images, test.Labels, classes)),
-        })
-        {
-            var comparison = new ProbeComparison(name, probe(mae.Encoder).Accuracy, probe(random).Accuracy);
+            var comparison = new ProbeComparison(name, accuracy(mae.Encoder), accuracy(random));
             probes.Add(comparison);
             log?.Invoke($"{name}: MAE {comparison.Pretrained:P1}, random init {comparison.Random:P1}");
         }
+        Compare($"fine-tune ({labelled.Count} labels)", e =>
+            FineTuning.Run(e, labelled.Images, labelled.Labels, test.Images, test.Labels, classes, recipe.FineTune).Accuracy);
+
+        // the frozen-feature probes share one feature extraction per encoder
+        var features = new[] { mae.Encoder, random }.ToDictionary(e => e, e =>
+            (Train: Features.Extract(e, train.Images), Test: Features.Extract(e, test.Images)));
+        Compare("linear", e => LinearProbe.OnFeatures(features[e].Train, train.Labels, features[e].Test, test.Labels, classes, recipe.Linear).Accuracy);
+        Compare("k-NN", e => Knn.OnFeatures(features[e].Train, train.Labels, features[e].Test, test.Labels, classes).Accuracy);
+        foreach (var (trainFeatures, testFeatures) in features.Values) { trainFeatures.Dispose(); testFeatures.Dispose(); }
         return new MaeRunResult(recipe, steps, seconds, probes, mae.ParameterCount, environment);
     }
 }

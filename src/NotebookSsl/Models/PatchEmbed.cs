@@ -24,6 +24,7 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
         Shapes.Image(images, config);
         return proj.forward(images)    // [N, D, g, g]
             .flatten(2)                 // [N, D, L]
-            .transpose(1, 2);           // [N, L, D]
+            .transpose(1, 2)            // [N, L, D]
+            .contiguous();              // token-major memory: every later op (LayerNorm, Linear, residual adds) keeps this layout
     }
 }

@@ -13,8 +13,17 @@ public static class Knn
         int numClasses, int k = 20, double temperature = 0.07, FeatureKind feature = FeatureKind.Cls)
     {
         using var scope = NewDisposeScope();
-        var train = nn.functional.normalize(Features.Extract(encoder, trainImages, feature), dim: 1); // [N, D]
-        var test = nn.functional.normalize(Features.Extract(encoder, testImages, feature), dim: 1);   // [M, D]
+        return OnFeatures(Features.Extract(encoder, trainImages, feature), trainLabels, Features.Extract(encoder, testImages, feature), testLabels,
+            numClasses, k, temperature);
+    }
+
+    /// <summary>The classifier on raw features already extracted ([N, D] and [M, D]); it L2-normalises them.</summary>
+    public static ProbeResult OnFeatures(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
+        int numClasses, int k = 20, double temperature = 0.07)
+    {
+        using var scope = NewDisposeScope();
+        var train = nn.functional.normalize(trainFeatures, dim: 1); // [N, D]
+        var test = nn.functional.normalize(testFeatures, dim: 1);   // [M, D]
         return new ProbeResult("k-NN", Classify(train, trainLabels, test, testLabels, numClasses, k, temperature), Array.Empty<Training.StepRecord>());
     }
 

@@ -39,11 +39,20 @@ public static class LinearProbe
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
         int numClasses, TrainConfig? config = null, FeatureKind feature = FeatureKind.Cls, Action<StepRecord>? onStep = null)
     {
-        config ??= DefaultConfig;
-        Seeds.Set(config.Seed);
         using var trainFeatures = Features.Extract(encoder, trainImages, feature); // [N, D]
         using var testFeatures = Features.Extract(encoder, testImages, feature);   // [M, D]
-        using var probe = new Head(encoder.Config.Width, numClasses);
+        return OnFeatures(trainFeatures, trainLabels, testFeatures, testLabels, numClasses, config, onStep);
+    }
+
+    /// <summary>The probe on features already extracted ([N, D] and [M, D]), e.g. shared with k-NN.</summary>
+    public static ProbeResult OnFeatures(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
+        int numClasses, TrainConfig? config = null, Action<StepRecord>? onStep = null)
+    {
+        if (trainFeatures.dim() != 2 || testFeatures.dim() != 2 || trainFeatures.shape[1] != testFeatures.shape[1])
+            throw new ArgumentException($"Features must be [N, D] and [M, D], got [{string.Join(", ", trainFeatures.shape)}] and [{string.Join(", ", testFeatures.shape)}].");
+        config ??= DefaultConfig;
+        Seeds.Set(config.Seed);
+        using var probe = new Head((int)trainFeatures.shape[1], numClasses);
         var steps = new List<StepRecord>();
         foreach (var step in Trainer.Run(probe, trainFeatures, trainLabels,
                      (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config))
