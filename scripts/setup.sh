@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what NotebookSsl needs from Debian's packages (when run as root and they are missing):
 #   dataset-fashion-mnist   the default data (IDX files in /usr/share/datasets/fashion-mnist)
-#   chromium                only for the test that screenshots an HTML report (pass --tests)
+#   chromium, python3-nbformat   only for the tests (pass --tests): a report screenshot, nbformat's schema check
 set -euo pipefail
 packages=(dataset-fashion-mnist)
-[[ "${1:-}" == "--tests" ]] && packages+=(chromium)
+[[ "${1:-}" == "--tests" ]] && packages+=(chromium python3-nbformat)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if (( ${#missing[@]} )); then

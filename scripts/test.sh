@@ -2,6 +2,8 @@
 # Every test: the xunit suites, then every notebook under notebooks/ at size smoke through nbssl.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# libtorch's OpenMP threads spin while they wait; on a busy 2-core machine that makes training 20-50x slower
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 bash scripts/setup.sh --tests || exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

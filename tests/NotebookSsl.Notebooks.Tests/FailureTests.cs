@@ -112,3 +112,32 @@ public sealed class FailureTests(FailuresRun failures, RejectedRun rejected)
         Assert.Empty(Directory.GetFiles(outDir));
     }
 }
+
+[Collection(NbsslRuns.Name)]
+public sealed class TimeoutTests
+{
+    [Fact]
+    public void Timeout_stops_the_worker_and_is_recorded_at_the_running_cell_and_echo_streams_output()
+    {
+        var outDir = Nbssl.NewOutDir();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (exit, log) = Nbssl.Run("run", Nbssl.Sample("slow.dib"), "--timeout", "8", "--echo", "--out", outDir);
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the worker was not stopped");
+            Assert.Equal(1, exit);
+            Assert.Contains("started", log);                      // --echo: console output and display text as they come
+            Assert.Contains("(updated) step 1", log);
+            var nb = Nbssl.ReadNotebook(Path.Combine(outDir, "slow.ipynb"));
+            Nbssl.AssertValidPolyglotNotebook(nb);
+            var sleeping = Nbssl.CellIndexContaining(nb, "Thread.Sleep");
+            Assert.Contains("sleeping", Nbssl.Stream(nb, sleeping));
+            var error = Nbssl.Outputs(nb, sleeping).Single(o => o!["output_type"]!.GetValue<string>() == "error")!;
+            Assert.Equal("Timeout", error["ename"]!.GetValue<string>());
+            Assert.Equal("step 1", Nbssl.Text(Nbssl.Outputs(nb, sleeping - 1).Single(o => o!["output_type"]!.GetValue<string>() == "display_data")!["data"]!["text/plain"]));
+            Assert.Empty(Nbssl.Outputs(nb, Nbssl.CellIndexContaining(nb, "never reached")));
+            Nbssl.AssertNothingHalfWritten(outDir);
+        }
+        finally { Nbssl.Delete(outDir); }
+    }
+}

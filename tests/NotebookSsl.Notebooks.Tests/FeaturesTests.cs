@@ -34,7 +34,7 @@ public sealed class FeaturesTests(FeaturesRun run)
         Assert.Equal(FeaturesRun.Epochs.ToString(CultureInfo.InvariantCulture), meta["parameters"]!["epochs"]!.GetValue<string>());
         Assert.Equal("quick", meta["parameters"]!["size"]!.GetValue<string>());
         var env = meta["environment"]!;
-        foreach (var key in new[] { "os", "dotnet", "torchsharp", "machine", "timestamp" })
+        foreach (var key in new[] { "os", "dotnet", "torchsharp", "machine", "timestamp", "omp_wait_policy" })
             Assert.False(string.IsNullOrWhiteSpace(env[key]?.ToString()), key);
         Assert.Equal(typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3), env["torchsharp"]!.GetValue<string>());
         if (InsideGitCheckout()) Assert.Matches("^[0-9a-f]{40}$", env["git_commit"]!.GetValue<string>());

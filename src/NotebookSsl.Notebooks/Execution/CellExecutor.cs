@@ -35,6 +35,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
     long lastFlush = Stopwatch.GetTimestamp();
     CSharpSession? csharp;
     FSharpSession? fsharp;
+    Task<FSharpSession>? fsharpWarmup;
     int currentCell = -1;
     int executionCount;
 
@@ -46,6 +47,20 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         Console.SetOut(new CaptureWriter(this, "stdout"));
         Console.SetError(new CaptureWriter(this, "stderr"));
         Kernel.SetSink(this);
+    }
+
+    /// <summary>
+    /// Starts the F# session on a background thread (the compiler takes seconds to load), so it is ready
+    /// when the first F# cell comes; call it when the notebook has F# cells.
+    /// </summary>
+    public void WarmUpFSharp() => fsharpWarmup ??= Task.Run(() => new FSharpSession());
+
+    FSharpSession FSharp()
+    {
+        if (fsharp is not null) return fsharp;
+        try { fsharp = fsharpWarmup is null ? new FSharpSession() : fsharpWarmup.GetAwaiter().GetResult(); }
+        finally { fsharpWarmup = null; }
+        return fsharp;
     }
 
     /// <summary>Runs one cell; false when it failed (its error was reported to the listener).</summary>
@@ -60,12 +75,12 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         try
         {
             var prepared = CellSource.Prepare(cell.Source, cell.Language, catalog);
-            foreach (var share in prepared.Shares) Share(share, cell.Language);
+            foreach (var share in prepared.Shares) Share(share);
             var file = $"cell{cell.Index + 1}" + (cell.Language == "fsharp" ? ".fsx" : ".csx");
             object? value = cell.Language switch
             {
                 "csharp" => (csharp ??= new CSharpSession(baseDirectory)).Run(prepared.Code, file),
-                "fsharp" => (fsharp ??= new FSharpSession()).Run(prepared.Code, file),
+                "fsharp" => FSharp().Run(prepared.Code, file),
                 var other => throw new CellDirectiveException($"kernel '{other}' is not supported by nbssl: cells run C# or F#"),
             };
             Kernel.FlushUpdates();
@@ -95,27 +110,31 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
 
     static bool IsUnit(object value) => value.GetType().FullName == "Microsoft.FSharp.Core.Unit";
 
-    void Share(ShareRequest share, string into)
+    /// <summary>Binds a value of the other language here, by reference (handed over through <see cref="Kernel.Shared"/>).</summary>
+    void Share(ShareRequest share)
     {
-        object? value;
-        if (share.From == "csharp")
+        try
         {
-            var v = csharp?.GetVariable(share.Name)
-                ?? throw new CellDirectiveException($"#!share: no C# variable '{share.Name}' (run the C# cell that declares it first)");
-            value = v.Value;
-            Kernel.Shared[share.As] = value;
-            var type = TypeNames.Best(v.Type, value, fsharp: true);
-            (fsharp ??= new FSharpSession()).Define(share.As, type == "obj" ? null : type, value);
+            if (share.From == "csharp")
+            {
+                var v = csharp?.GetVariable(share.Name)
+                    ?? throw new CellDirectiveException($"#!share: no C# variable '{share.Name}' (run the C# cell that declares it first)");
+                Kernel.Shared[share.As] = v.Value;
+                var type = TypeNames.Best(v.Type, v.Value, fsharp: true);
+                FSharp().Define(share.As, type == "obj" ? null : type, v.Value);
+            }
+            else
+            {
+                var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
+                    ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first; an F# function is compiled to a method, not a value: share a delegate such as System.Func<_, _>(f))");
+                Kernel.Shared[share.As] = v.Value;
+                (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, v.Value, fsharp: false));
+            }
         }
-        else
+        finally
         {
-            var v = fsharp?.GetValue(share.Name)
-                ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first)");
-            value = v.Value;
-            Kernel.Shared[share.As] = value;
-            (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, value, fsharp: false));
+            Kernel.Shared.Remove(share.As);   // the new binding holds the reference; the hand-over slot must not keep it alive
         }
-        _ = into;
     }
 
     public static JsonObject ErrorOutput(Exception e)
@@ -232,6 +251,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         Kernel.SetSink(null);
         Console.SetOut(originalOut);
         Console.SetError(originalError);
+        if (fsharp is null && fsharpWarmup is { IsCompletedSuccessfully: true } w) fsharp = w.Result;
         fsharp?.Dispose();
     }
 }

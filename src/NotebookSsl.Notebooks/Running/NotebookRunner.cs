@@ -113,6 +113,9 @@ public static partial class NotebookRunner
         return new NotebookRunResult(notebookPath, ok, ipynbPath, htmlPath, outcome.FailedCell, outcome.ErrorName, outcome.ErrorValue, exitCode);
     }
 
+    /// <summary>The OpenMP wait policy workers run with: the caller's OMP_WAIT_POLICY, else PASSIVE.</summary>
+    public static string OmpWaitPolicy => Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } p ? p : "PASSIVE";
+
     /// <summary>Exit code recorded when nbssl killed a worker that ran past <see cref="RunOptions.Timeout"/>.</summary>
     public const int TimeoutExitCode = -2;
 
@@ -129,6 +132,9 @@ public static partial class NotebookRunner
             UseShellExecute = false,
         };
         foreach (var a in command.Arguments) psi.ArgumentList.Add(a);
+        // libtorch's OpenMP threads spin while they wait: on a machine that is busy with anything else
+        // (a build, another notebook) that makes training tens of times slower. Sleeping costs little.
+        psi.Environment["OMP_WAIT_POLICY"] = OmpWaitPolicy;
         foreach (var a in new[] { "worker", "--plan", planPath, "--events", eventsPath }) psi.ArgumentList.Add(a);
         if (options.Echo) psi.ArgumentList.Add("--echo");
         Process? started;

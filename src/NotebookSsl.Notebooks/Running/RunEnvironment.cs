@@ -24,6 +24,7 @@ public static class RunEnvironment
             ["torchsharp_backend"] = backend,
             ["machine"] = Environment.MachineName,
             ["processor_count"] = Environment.ProcessorCount,
+            ["omp_wait_policy"] = NotebookRunner.OmpWaitPolicy,
             ["nbssl"] = typeof(RunEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0],
             ["timestamp"] = DateTimeOffset.UtcNow.ToString("o"),
         };

@@ -25,6 +25,7 @@ public static class Worker
             .ToList();
         using var events = new EventWriter(eventsPath, progress, echo);
         using var executor = new CellExecutor(baseDirectory, events);
+        if (cells.Any(c => c.Language == "fsharp")) executor.WarmUpFSharp();
         for (int i = 0; i < cells.Count; i++)
             if (!executor.Run(cells[i], i + 1, cells.Count)) return CellFailedExitCode;
         events.Write(new JsonObject { ["event"] = "done" });

@@ -34,7 +34,9 @@ public class TorchRuntimeTests
         try
         {
             var cpu = Directory.CreateDirectory(Path.Combine(app.FullName, "cpu"));
-            foreach (var lib in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "cpu"), "*.so*"))
+            var native = new[] { Path.Combine("runtimes", "linux-x64", "native"), "cpu" }
+                .Select(d => Path.Combine(AppContext.BaseDirectory, d)).First(d => File.Exists(Path.Combine(d, "libtorch.so")));
+            foreach (var lib in Directory.GetFiles(native, "*.so*"))
                 if (Path.GetFileName(lib) != "libLibTorchSharp.so")
                     File.CreateSymbolicLink(Path.Combine(cpu.FullName, Path.GetFileName(lib)), lib);
             File.Copy(original, Path.Combine(cpu.FullName, "libLibTorchSharp.so"));
