@@ -21,6 +21,13 @@ public sealed class MarkdownTests
     }
 
     [Fact]
+    public void Bold_may_wrap_onto_the_next_line()
+    {
+        Assert.Contains("<strong>0.9 in the\nfirst layer</strong>", Markdown.ToHtml("It is about **0.9 in the\nfirst layer** here."));
+        Assert.Contains("<strong>0.9 in the\nfirst layer</strong>", Markdown.ToHtml("1. It is about **0.9 in the\n   first layer** here."));
+    }
+
+    [Fact]
     public void Renders_nested_and_ordered_lists_tables_and_fenced_code()
     {
         var html = Markdown.ToHtml("- a\n- b\n  - b1\n- c\n\n3. three\n4. four\n\n| x | y |\n|---|:-:|\n| 1 | `|` |\n\n```csharp\nvar s = \"<tag>\";\n```");

@@ -232,7 +232,7 @@ public static partial class Markdown
     [GeneratedRegex(@"!\[([^\]]*)\]\(\s*(\S+?)(?:\s+&quot;(.*?)&quot;)?\s*\)")] private static partial Regex Image();
     [GeneratedRegex(@"\[([^\]]+)\]\(\s*(\S+?)(?:\s+&quot;(.*?)&quot;)?\s*\)")] private static partial Regex Link();
     [GeneratedRegex(@"&lt;(https?://[^\s&]+)&gt;")] private static partial Regex AutoLink();
-    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")] private static partial Regex Strong();
+    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", RegexOptions.Singleline)] private static partial Regex Strong();
     [GeneratedRegex(@"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])|(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")] private static partial Regex Emphasis();
     [GeneratedRegex(@"~~(?=\S)(.+?)(?<=\S)~~")] private static partial Regex Strike();
 
