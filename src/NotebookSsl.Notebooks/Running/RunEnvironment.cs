@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
@@ -37,23 +36,5 @@ public static class RunEnvironment
         return env;
     }
 
-    static string? Git(string dir, string args)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("git", $"-C \"{dir}\" {args}")
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            using var p = Process.Start(psi);
-            if (p is null) return null;
-            var output = p.StandardOutput.ReadToEndAsync();
-            if (!p.WaitForExit(5000)) { p.Kill(); return null; }
-            return p.ExitCode == 0 ? output.Result.Trim() : null;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return null;   // no git here
-        }
-    }
+    static string? Git(string dir, string args) => NotebookSsl.Experiments.RunEnvironment.Git(dir, args);
 }

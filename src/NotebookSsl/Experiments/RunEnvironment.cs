@@ -22,17 +22,26 @@ public sealed record RunEnvironment(string Os, string Dotnet, string Torch, int 
         catch (UnauthorizedAccessException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
     }
 
-    static string? CurrentCommit()
+    static string? CurrentCommit() => Git(Environment.CurrentDirectory, "rev-parse --short HEAD");
+
+    /// <summary>
+    /// The output of `git -C directory args`, trimmed; null where git is missing, fails or takes over 5 s
+    /// (e.g. `rev-parse HEAD`, or `status --porcelain` to tell a dirty tree).
+    /// </summary>
+    public static string? Git(string directory, string args)
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD")
+            using var git = Process.Start(new ProcessStartInfo("git", $"-C \"{directory}\" {args}")
             { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
             if (git is null) return null;
-            var commit = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            return git.ExitCode == 0 && commit.Length > 0 ? commit : null;
+            var output = git.StandardOutput.ReadToEndAsync();
+            if (!git.WaitForExit(5000)) { git.Kill(); return null; }
+            return git.ExitCode == 0 ? output.Result.Trim() : null;
         }
-        catch (System.ComponentModel.Win32Exception) { return null; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return null;   // no git here
+        }
     }
 }
