@@ -13,15 +13,13 @@ namespace NotebookSsl.Mae.Decoders;
 public sealed class WeightedAverageDecoder : MaeDecoder
 {
     readonly Linear decoder_pred;
-    readonly Tensor kernel;      // [1, 1, k, k], sums to 1; a fixed buffer, not saved
     readonly Tensor averaging;   // [L, L]: row i holds the weights of position i's window, renormalised at the border; not saved
 
     public WeightedAverageDecoder(MaeConfig config) : base(nameof(WeightedAverageDecoder), config)
     {
         decoder_pred = Linear(config.DecoderWidth, config.Encoder.PatchDim);
-        kernel = GaussianKernel(config.LocalKernel, config.LocalSigma);
-        register_buffer(nameof(kernel), kernel, persistent: false);
-        averaging = AveragingMatrix(kernel, config.Encoder.GridSize);
+        using (var kernel = GaussianKernel(config.LocalKernel, config.LocalSigma))   // [1, 1, k, k], sums to 1
+            averaging = AveragingMatrix(kernel, config.Encoder.GridSize);
         register_buffer(nameof(averaging), averaging, persistent: false);
         Initialise();
     }
