@@ -41,14 +41,12 @@ public static class MaePipeline
         Seeds.Set(recipe.Pretrain.Seed);
         using var mae = new MaskedAutoencoder(recipe.Mae);
         var clock = Stopwatch.StartNew();
-        var steps = new List<StepRecord>();
         int every = Math.Max(1, (train.Count / recipe.Pretrain.BatchSize) / 2);
-        foreach (var step in MaePretraining.Run(mae, train.Images, recipe.Pretrain))
+        var steps = MaePretraining.Run(mae, train.Images, recipe.Pretrain).Collect(step =>
         {
-            steps.Add(step);
             onStep?.Invoke(step);
             if (step.Step % every == 0) log?.Invoke($"pretrain epoch {step.Epoch} step {step.Step}: loss {step.Loss:F4}, lr {step.Lr:g3}, {step.ImagesPerSecond:F0} img/s");
-        }
+        });
         double seconds = clock.Elapsed.TotalSeconds;
         log?.Invoke($"pretrained {mae.ParameterCount:N0} parameters in {seconds:F0} s; final loss {steps[^1].Loss:F4}");
         if (weightsPath is not null) IO.Weights.Save(mae, weightsPath, new Dictionary<string, string> { ["config"] = recipe.ToString() });

@@ -26,16 +26,12 @@ public static class FineTuning
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var model = new Classifier(Copy(encoder), numClasses);
-        var steps = new List<StepRecord>();
-        foreach (var step in Trainer.Run(model, trainImages, trainLabels,
+        var steps = Trainer.Run(model, trainImages, trainLabels,
                      (x, y, _) => nn.functional.cross_entropy(model.forward(x), y!), config,
                      model.Encoder.named_parameters().Select(np => (np.name, np.parameter))
                          .Concat(model.named_parameters().Where(np => !np.name.StartsWith("encoder.")).Select(np => (np.name, np.parameter))),
-                     Optim.LayerDecay(encoder.Config.Depth, layerDecay)))
-        {
-            steps.Add(step);
-            onStep?.Invoke(step);
-        }
+                     Optim.LayerDecay(encoder.Config.Depth, layerDecay))
+            .Collect(onStep);
         model.eval();
         return new ProbeResult("fine-tune", Features.Accuracy(model.forward, testImages, testLabels), steps);
     }

@@ -53,13 +53,9 @@ public static class LinearProbe
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var probe = new Head((int)trainFeatures.shape[1], numClasses);
-        var steps = new List<StepRecord>();
-        foreach (var step in Trainer.Run(probe, trainFeatures, trainLabels,
-                     (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config))
-        {
-            steps.Add(step);
-            onStep?.Invoke(step);
-        }
+        var steps = Trainer.Run(probe, trainFeatures, trainLabels,
+                     (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config)
+            .Collect(onStep);
         probe.eval();
         return new ProbeResult("linear", Features.Accuracy(probe.forward, testFeatures, testLabels), steps);
     }

@@ -42,6 +42,18 @@ public static class Trainer
         return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch);
     }
 
+    /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
+    public static List<StepRecord> Collect(this IEnumerable<StepRecord> steps, Action<StepRecord>? onStep = null)
+    {
+        var all = new List<StepRecord>();
+        foreach (var step in steps)
+        {
+            all.Add(step);
+            onStep?.Invoke(step);
+        }
+        return all;
+    }
+
     static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch)
     {
