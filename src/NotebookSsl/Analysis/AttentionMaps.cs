@@ -1,4 +1,5 @@
 using TorchSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Analysis;
@@ -65,9 +66,9 @@ public static class AttentionMaps
     {
         ArgumentNullException.ThrowIfNull(attention, paramName);
         if (attention.dim() != 4)
-            throw new ArgumentException($"attention must be [B, H, Q, K] (4 axes), got [{string.Join(", ", attention.shape)}].", paramName);
+            throw new ArgumentException($"attention must be [B, H, Q, K] (4 axes), got {Shapes.Of(attention)}.", paramName);
         if (attention.shape.Any(s => s == 0))
-            throw new ArgumentException($"attention has an empty axis: [{string.Join(", ", attention.shape)}].", paramName);
+            throw new ArgumentException($"attention has an empty axis: {Shapes.Of(attention)}.", paramName);
         if (!is_floating_point(attention))
             throw new ArgumentException($"attention must be a floating-point tensor, got {attention.dtype}.", paramName);
     }
@@ -89,7 +90,7 @@ public static class AttentionMaps
     {
         if (ids.dim() != 2 || ids.shape[0] != batch || (n >= 0 && ids.shape[1] != n))
             throw new ArgumentException(
-                $"ids must be [B, n] = [{batch}, {(n >= 0 ? n.ToString() : "n")}], got [{string.Join(", ", ids.shape)}].", paramName);
+                $"ids must be [B, n] = [{batch}, {(n >= 0 ? n.ToString() : "n")}], got {Shapes.Of(ids)}.", paramName);
         if (is_floating_point(ids) || ids.dtype == ScalarType.Bool)
             throw new ArgumentException($"ids must be an integer tensor, got {ids.dtype}.", paramName);
         if (ids.numel() == 0) throw new ArgumentException("ids is empty.", paramName);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Analysis;
@@ -55,7 +56,7 @@ public static class Cka
         ArgumentNullException.ThrowIfNull(t, paramName);
         if (t.dim() != 2)
             throw new ArgumentException(
-                $"{paramName} must be a feature matrix [N, D], got [{string.Join(", ", t.shape)}]; pool or flatten token features first.", paramName);
+                $"{paramName} must be a feature matrix [N, D], got {Shapes.Of(t)}; pool or flatten token features first.", paramName);
         if (t.shape[1] < 1) throw new ArgumentException($"{paramName} has no feature column.", paramName);
         if (!is_floating_point(t)) throw new ArgumentException($"{paramName} must be floating point, got {t.dtype}.", paramName);
     }

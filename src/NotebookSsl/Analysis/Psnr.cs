@@ -1,4 +1,5 @@
 using TorchSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Analysis;
@@ -52,7 +53,7 @@ public static class Psnr
         long gh = h / patchSize, gw = w / patchSize;
         if (mask.dim() != 2 || mask.shape[0] != n || mask.shape[1] != gh * gw)
             throw new ArgumentException(
-                $"mask must be [N, L] = [{n}, {gh * gw}] ({gh}x{gw} patches of {patchSize} px), got [{string.Join(", ", mask.shape)}].", nameof(mask));
+                $"mask must be [N, L] = [{n}, {gh * gw}] ({gh}x{gw} patches of {patchSize} px), got {Shapes.Of(mask)}.", nameof(mask));
 
         using var scope = NewDisposeScope();
         var m = mask.to(float64, prediction.device);                                        // [N, L]
@@ -80,10 +81,10 @@ public static class Psnr
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
         if (prediction.dim() != 4)
-            throw new ArgumentException($"prediction must be images [N, C, H, W], got [{string.Join(", ", prediction.shape)}].", nameof(prediction));
+            throw new ArgumentException($"prediction must be images [N, C, H, W], got {Shapes.Of(prediction)}.", nameof(prediction));
         if (!prediction.shape.SequenceEqual(target.shape))
             throw new ArgumentException(
-                $"prediction [{string.Join(", ", prediction.shape)}] and target [{string.Join(", ", target.shape)}] differ in shape.", nameof(target));
+                $"prediction {Shapes.Of(prediction)} and target {Shapes.Of(target)} differ in shape.", nameof(target));
         if (prediction.numel() == 0) throw new ArgumentException("prediction is empty.", nameof(prediction));
     }
 

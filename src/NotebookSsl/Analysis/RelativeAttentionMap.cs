@@ -1,4 +1,5 @@
 using TorchSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Analysis;
@@ -63,7 +64,7 @@ public sealed class RelativeAttentionMap
         if (queries != cls + cells || keys != cls + cells)
             throw new ArgumentException(
                 $"attention must be [B, H, {cls + cells}, {cls + cells}] for a {grid}x{grid} grid{(cls == 1 ? " plus cls" : "")}, "
-                + $"got [{string.Join(", ", attention.shape)}].", nameof(attention));
+                + $"got {Shapes.Of(attention)}.", nameof(attention));
 
         using var scope = NewDisposeScope();
         var ids = AttentionMaps.RequireIdTensor(queryIds, batch, -1, cells, attention.device, nameof(queryIds)); // [B, k]

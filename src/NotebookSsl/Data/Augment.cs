@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -185,7 +186,7 @@ public static partial class Augment
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.dim() != 4)
-            throw new ArgumentException($"expected a batch [N, C, H, W]; got [{string.Join(", ", x.shape)}]", nameof(x));
+            throw new ArgumentException($"expected a batch [N, C, H, W]; got {Shapes.Of(x)}", nameof(x));
         if (x.shape[1] is not (1 or 3))
             throw new ArgumentException($"expected 1 or 3 channels; got {x.shape[1]}", nameof(x));
         if (!x.is_floating_point())

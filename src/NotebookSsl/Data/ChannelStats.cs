@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -12,7 +13,7 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4)
-            throw new ArgumentException($"images must be [N, C, H, W]; got [{string.Join(", ", images.shape)}]", nameof(images));
+            throw new ArgumentException($"images must be [N, C, H, W]; got {Shapes.Of(images)}", nameof(images));
         if (images.shape[0] == 0)
             throw new ArgumentException("cannot compute channel statistics of zero images", nameof(images));
         long n = images.shape[0], c = images.shape[1];
@@ -62,7 +63,7 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
         {
             4 => 1,
             3 => 0,
-            _ => throw new ArgumentException($"expected [N, C, H, W] or [C, H, W]; got [{string.Join(", ", x.shape)}]", nameof(x)),
+            _ => throw new ArgumentException($"expected [N, C, H, W] or [C, H, W]; got {Shapes.Of(x)}", nameof(x)),
         };
         if (x.shape[cdim] != Channels)
             throw new ArgumentException($"tensor has {x.shape[cdim]} channels, statistics have {Channels}", nameof(x));

@@ -1,4 +1,5 @@
 using TorchSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -19,14 +20,14 @@ public sealed class ImageDataset : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(classNames);
         if (images.dim() != 4)
-            throw new ArgumentException($"images must be [N, C, H, W]; got shape [{string.Join(", ", images.shape)}]", nameof(images));
+            throw new ArgumentException($"images must be [N, C, H, W]; got shape {Shapes.Of(images)}", nameof(images));
         if (images.dtype != ScalarType.Float32)
             throw new ArgumentException($"images must be float32; got {images.dtype}", nameof(images));
         var c = images.shape[1];
         if (c != 1 && c != 3)
             throw new ArgumentException($"images must have 1 or 3 channels; got {c}", nameof(images));
         if (labels.dim() != 1 || labels.dtype != ScalarType.Int64)
-            throw new ArgumentException($"labels must be int64 [N]; got {labels.dtype} [{string.Join(", ", labels.shape)}]", nameof(labels));
+            throw new ArgumentException($"labels must be int64 [N]; got {labels.dtype} {Shapes.Of(labels)}", nameof(labels));
         if (labels.shape[0] != images.shape[0])
             throw new ArgumentException($"{labels.shape[0]} labels for {images.shape[0]} images", nameof(labels));
         if (classNames.Length == 0)

@@ -1,4 +1,5 @@
 using StbImageSharp;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -37,7 +38,7 @@ public static class ImageDecoding
     public static Tensor Resize(Tensor images, int height, int width)
     {
         if (images.dim() != 4)
-            throw new ArgumentException($"images must be [N, C, H, W]; got [{string.Join(", ", images.shape)}]", nameof(images));
+            throw new ArgumentException($"images must be [N, C, H, W]; got {Shapes.Of(images)}", nameof(images));
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         if (images.shape[2] == height && images.shape[3] == width) return images.clone();

@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -32,7 +33,7 @@ public static class SingleImage
         {
             3 => image.unsqueeze(0),
             4 when image.shape[0] == 1 => image.alias(),
-            _ => throw new ArgumentException($"image must be [1, C, H, W] or [C, H, W]; got [{string.Join(", ", image.shape)}]", nameof(image)),
+            _ => throw new ArgumentException($"image must be [1, C, H, W] or [C, H, W]; got {Shapes.Of(image)}", nameof(image)),
         };
         using (x)
         {

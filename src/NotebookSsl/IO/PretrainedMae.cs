@@ -70,7 +70,7 @@ public static class PretrainedMae
     public static Tensor Normalize(Tensor images)
     {
         if (images.dim() != 4 || images.shape[1] != 3)
-            throw new ArgumentException($"images must be RGB [N, 3, H, W], got [{string.Join(", ", images.shape)}].", nameof(images));
+            throw new ArgumentException($"images must be RGB [N, 3, H, W], got {Shapes.Of(images)}.", nameof(images));
         using var scope = NewDisposeScope();
         var mean = tensor(ImageNetMean, device: images.device).view(1, 3, 1, 1); // [1, 3, 1, 1]
         var std = tensor(ImageNetStd, device: images.device).view(1, 3, 1, 1);   // [1, 3, 1, 1]

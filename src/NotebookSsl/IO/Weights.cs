@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -40,7 +41,7 @@ public static class Weights
             throw new ArgumentException($"{from} do not fit the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
         var mismatched = target.Keys.Intersect(source.Keys)
             .Where(k => !target[k].shape.SequenceEqual(source[k].shape))
-            .Select(k => $"{k}: model [{string.Join(", ", target[k].shape)}], file [{string.Join(", ", source[k].shape)}]").ToList();
+            .Select(k => $"{k}: model {Shapes.Of(target[k])}, file {Shapes.Of(source[k])}").ToList();
         if (mismatched.Count > 0) throw new ArgumentException($"{from} have the wrong shapes: {string.Join("; ", mismatched)}.");
         using var _ = no_grad();
         foreach (var name in target.Keys.Intersect(source.Keys))

@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Mae;
@@ -21,7 +22,7 @@ public static class MaeLoss
     public static Tensor Compute(Tensor pred, Tensor patches, Tensor mask, bool normPix)
     {
         if (!pred.shape.SequenceEqual(patches.shape) || mask.dim() != 2 || mask.shape[0] != pred.shape[0] || mask.shape[1] != pred.shape[1])
-            throw new ArgumentException($"pred [{string.Join(", ", pred.shape)}], target [{string.Join(", ", patches.shape)}] and mask [{string.Join(", ", mask.shape)}] do not agree.");
+            throw new ArgumentException($"pred {Shapes.Of(pred)}, target {Shapes.Of(patches)} and mask {Shapes.Of(mask)} do not agree.");
         var perPatch = (pred - Target(patches, normPix)).pow(2).mean(new long[] { -1 }); // [N, L]
         return (perPatch * mask).sum() / mask.sum();
     }

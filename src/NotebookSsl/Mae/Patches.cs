@@ -10,7 +10,7 @@ public static class Patches
     public static Tensor Patchify(Tensor images, int patchSize)
     {
         if (images.dim() != 4 || images.shape[2] != images.shape[3] || images.shape[2] % patchSize != 0)
-            throw new ArgumentException($"Patchify needs square [N, C, H, W] images with H divisible by {patchSize}, got [{string.Join(", ", images.shape)}].");
+            throw new ArgumentException($"Patchify needs square [N, C, H, W] images with H divisible by {patchSize}, got {Shapes.Of(images)}.");
         long n = images.shape[0], c = images.shape[1], g = images.shape[2] / patchSize;
         return images.reshape(n, c, g, patchSize, g, patchSize)   // [N, C, h, p, w, q]
             .permute(0, 2, 4, 3, 5, 1)                             // [N, h, w, p, q, C]
@@ -22,7 +22,7 @@ public static class Patches
     {
         long n = patches.shape[0], l = patches.shape[1], g = (long)Math.Round(Math.Sqrt(l));
         if (patches.dim() != 3 || g * g != l || patches.shape[2] != patchSize * patchSize * channels)
-            throw new ArgumentException($"Unpatchify needs [N, g², {patchSize * patchSize * channels}], got [{string.Join(", ", patches.shape)}].");
+            throw new ArgumentException($"Unpatchify needs [N, g², {patchSize * patchSize * channels}], got {Shapes.Of(patches)}.");
         return patches.reshape(n, g, g, patchSize, patchSize, channels) // [N, h, w, p, q, C]
             .permute(0, 5, 1, 3, 2, 4)                                   // [N, C, h, p, w, q]
             .reshape(n, channels, g * patchSize, g * patchSize);         // [N, C, H, W]

@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Masking;
@@ -34,10 +35,10 @@ public static class RandomMasking
     /// <summary>Masks x [N, L, D] by the given noise [N, L]: keeps the round(L·(1−ratio)) tokens of least noise.</summary>
     public static MaskedTokens Apply(Tensor x, double maskRatio, Tensor noise)
     {
-        if (x.dim() != 3) throw new ArgumentException($"Tokens must be [N, L, D], got [{string.Join(", ", x.shape)}].");
+        if (x.dim() != 3) throw new ArgumentException($"Tokens must be [N, L, D], got {Shapes.Of(x)}.");
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
-            throw new ArgumentException($"The noise must be [{n}, {l}] like the tokens, got [{string.Join(", ", noise.shape)}].");
+            throw new ArgumentException($"The noise must be [{n}, {l}] like the tokens, got {Shapes.Of(noise)}.");
         int keep = KeepCount((int)l, maskRatio);
 
         // sort the noise: small is keep, large is remove

@@ -31,7 +31,7 @@ public static class Knn
     public static double Classify(Tensor train, Tensor trainLabels, Tensor test, Tensor testLabels, int numClasses, int k, double temperature)
     {
         if (train.dim() != 2 || test.dim() != 2 || train.shape[1] != test.shape[1])
-            throw new ArgumentException($"Train [{string.Join(", ", train.shape)}] and test [{string.Join(", ", test.shape)}] features must be [N, D] of the same D.");
+            throw new ArgumentException($"Train {Shapes.Of(train)} and test {Shapes.Of(test)} features must be [N, D] of the same D.");
         if (k < 1 || k > train.shape[0]) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {train.shape[0]}].");
         long correct = 0;
         using (no_grad())

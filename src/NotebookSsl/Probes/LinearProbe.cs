@@ -49,7 +49,7 @@ public static class LinearProbe
         int numClasses, TrainConfig? config = null, Action<StepRecord>? onStep = null)
     {
         if (trainFeatures.dim() != 2 || testFeatures.dim() != 2 || trainFeatures.shape[1] != testFeatures.shape[1])
-            throw new ArgumentException($"Features must be [N, D] and [M, D], got [{string.Join(", ", trainFeatures.shape)}] and [{string.Join(", ", testFeatures.shape)}].");
+            throw new ArgumentException($"Features must be [N, D] and [M, D], got {Shapes.Of(trainFeatures)} and {Shapes.Of(testFeatures)}.");
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var probe = new Head((int)trainFeatures.shape[1], numClasses);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp.Modules;
+using NotebookSsl.Models;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -32,9 +33,9 @@ public static class Trainer
         IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null)
     {
         config.Validate();
-        if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got [{string.Join(", ", images.shape)}].");
+        if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got {Shapes.Of(images)}.");
         if (labels is not null && (labels.dim() != 1 || labels.shape[0] != images.shape[0]))
-            throw new ArgumentException($"labels must be [{images.shape[0]}], got [{string.Join(", ", labels.shape)}].");
+            throw new ArgumentException($"labels must be [{images.shape[0]}], got {Shapes.Of(labels)}.");
         long n = images.shape[0];
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)

@@ -49,7 +49,7 @@ public abstract class MaeDecoder : Module
         Shapes.Tokens(latent, null, Config.Encoder.Width, nameof(latent));
         long n = latent.shape[0], l = idsRestore.shape[1], d = Config.DecoderWidth;
         if (idsRestore.dim() != 2 || idsRestore.shape[0] != n || l != Config.Encoder.NumPatches || latent.shape[1] > l + 1)
-            throw new ArgumentException($"idsRestore must be [{n}, {Config.Encoder.NumPatches}], got [{string.Join(", ", idsRestore.shape)}].");
+            throw new ArgumentException($"idsRestore must be [{n}, {Config.Encoder.NumPatches}], got {Shapes.Of(idsRestore)}.");
 
         // embed the visible tokens and append a mask token for each removed one
         var x = decoder_embed.forward(latent);                                           // [N, 1+K, Dd]
