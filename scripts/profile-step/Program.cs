@@ -2,8 +2,8 @@
 // a few repetitions, in one process (timings on a shared machine are noisy: read the ratios).
 // Usage: dotnet run -c Release --project scripts/profile-step -- [reps=8]
 using System.Diagnostics;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Studies.Pretrain;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
 

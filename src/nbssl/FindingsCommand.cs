@@ -14,7 +14,7 @@ static class FindingsCommand
 
     public static int Run(string[] args)
     {
-        string root = Experiments.RunStore.RepositoryRoot();
+        string root = NotebookSsl.Runs.RepositoryRoot.OrCurrentFolder();
         string experiments = FindingsPage.DefaultExperimentsPath(root), output = FindingsPage.DefaultPagePath(root);
         bool check = false;
         for (int i = 0; i < args.Length; i++)

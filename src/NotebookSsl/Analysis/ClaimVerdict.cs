@@ -111,7 +111,7 @@ public static class ClaimVerdict
 
         var sorted = points.OrderBy(p => p.X).ToArray();
         double sign = expect == Expectation.Increasing ? 1 : -1;
-        double rho = sign * Spearman(sorted.Select(p => p.X).ToArray(), sorted.Select(p => p.Values.Average()).ToArray());
+        double rho = sign * Statistics.Spearman(sorted.Select(p => p.X).ToArray(), sorted.Select(p => p.Values.Average()).ToArray());
         if (double.IsNaN(rho)) rho = 0;   // all means equal: no trend
         string numbers = $"ρ = {rho.ToString("0.00", CultureInfo.InvariantCulture)}";
         if (rho <= 0) return new ClaimJudgement(Verdict.DoesNotHold, numbers);
@@ -126,16 +126,6 @@ public static class ClaimVerdict
             return new ClaimJudgement(change > band ? Verdict.Holds : Verdict.Inconclusive, numbers);
         }
         return new ClaimJudgement(Verdict.Holds, numbers + " (1 seed per x: the trend alone)");
-    }
-
-    /// <summary>Spearman's rank correlation: Pearson's correlation of the ranks, ties sharing their mean rank (NaN if either is constant).</summary>
-    public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        static double[] Ranks(IReadOnlyList<double> v) => v.Select(a => v.Count(b => b < a) + (v.Count(b => b == a) - 1) / 2.0).ToArray();
-        double[] rx = Ranks(x), ry = Ranks(y);
-        double mx = rx.Average(), my = ry.Average();
-        double cov = rx.Zip(ry, (a, b) => (a - mx) * (b - my)).Sum();
-        return cov / Math.Sqrt(rx.Sum(a => (a - mx) * (a - mx)) * ry.Sum(b => (b - my) * (b - my)));
     }
 
     static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

@@ -75,7 +75,7 @@ public class ClaimVerdictTests
 
         // means 3, 1, 2, 5, 4: ranks (2, 0, 1, 4, 3), Σd² = 8, ρ = 1 − 6·8/(5·24) = 0.6: up-ish, below 0.8
         var weak = Series((1, [3]), (2, [1]), (3, [2]), (4, [5]), (5, [4]));
-        Assert.Equal(0.6, ClaimVerdict.Spearman([1, 2, 3, 4, 5], [3, 1, 2, 5, 4]), 12);
+        Assert.Equal(0.6, Statistics.Spearman([1, 2, 3, 4, 5], [3, 1, 2, 5, 4]), 12);
         Assert.Equal(Verdict.Inconclusive, ClaimVerdict.Series(Expectation.Increasing, weak).Verdict);
         // ranks (1, 0, 2, 4, 3): ρ = 0.8, exactly the threshold, holds
         Assert.Equal(Verdict.Holds, ClaimVerdict.Series(Expectation.Increasing, Series((1, [2]), (2, [1]), (3, [3]), (4, [5]), (5, [4]))).Verdict);
@@ -103,9 +103,9 @@ public class ClaimVerdictTests
     [Fact]
     public void Spearman_gives_ties_their_mean_rank()
     {
-        Assert.Equal(1, ClaimVerdict.Spearman([1, 2, 3], [10, 20, 30]), 12);
-        Assert.Equal(-1, ClaimVerdict.Spearman([1, 2, 3], [3, 2, 1]), 12);
+        Assert.Equal(1, Statistics.Spearman([1, 2, 3], [10, 20, 30]), 12);
+        Assert.Equal(-1, Statistics.Spearman([1, 2, 3], [3, 2, 1]), 12);
         // y ranks (0.5, 0.5, 2): Pearson with (0, 1, 2) = 0.866…
-        Assert.Equal(Math.Sqrt(3) / 2, ClaimVerdict.Spearman([1, 2, 3], [5, 5, 9]), 12);
+        Assert.Equal(Math.Sqrt(3) / 2, Statistics.Spearman([1, 2, 3], [5, 5, 9]), 12);
     }
 }
