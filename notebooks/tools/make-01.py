@@ -57,6 +57,7 @@ using NotebookSsl.Methods.Mae;
 using NotebookSsl.Probes;
 using NotebookSsl.Runs;
 using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Studies.Findings;
 using Plotly.NET.CSharp;
 using static TorchSharp.torch;
 using GChart = Plotly.NET.GenericChart;
@@ -152,11 +153,13 @@ foreach (var image in new[] { 0, 1 })
         }
 display(Chart.Grid(panels, nRows: 2 * layersShown.Length, nCols: tokenIds.Length, SubPlotTitles: titles).WithSize(220 * tokenIds.Length + 100, 220 * 2 * layersShown.Length + 60));
 // how alike are the two images' maps, per layer (cosine over the shown tokens)
+var mapCosine = new Dictionary<int, double>();
 foreach (var layer in layersShown)
 {
     double Cos(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum() / Math.Sqrt(a.Sum(x => x * x) * b.Sum(y => y * y));
     double[] Flat(int image) => tokenMaps.Where(t => t.Image == image && t.Layer == layer).SelectMany(t => t.Map.Cast<double>()).ToArray();
-    Console.WriteLine($"layer {layer + 1}: cosine between the two images' maps of these tokens = {Cos(Flat(0), Flat(1)):F3}");
+    mapCosine[layer] = Cos(Flat(0), Flat(1));
+    Console.WriteLine($"layer {layer + 1}: cosine between the two images' maps of these tokens = {mapCosine[layer]:F3}");
 }
 """)
 
@@ -322,6 +325,42 @@ Console.WriteLine($"notebook time: {clock.Elapsed.TotalSeconds:F0} s");
 """)
 
 cs(r"""
+// The claims this run tests, for the findings page (notebooks/results/FINDINGS.md, `nbssl findings`): the experiment
+// row of shared/EXPERIMENTS.md they test, word for word, and one value per seed; the page computes the verdicts.
+// Measures taken on one model (the first seed) have one value, and the page reads them as inconclusive.
+ClaimSide FineTuneOf(string decoder) =>
+    new(decoder, table1.Where(r => r.Decoder == decoder).OrderBy(r => r.Seed).Select(r => 100 * r.FineTune).ToArray());
+var claims = new List<Claim>
+{
+    Claim.Pair("01", "Decoder attention similarity S_l (Eq. 3, Fig. 1a)",
+        "the first decoder layer's mask-token attention maps are more alike across images than the last layer's",
+        "S_1 ≈ 0.9, lower in later layers", "S_l (mean cosine similarity)", "a>b",
+        new ClaimSide("layer 1", [similarity[0]]), new ClaimSide($"layer {similarity.Length}", [similarity[^1]])),
+    Claim.Pair("01", "Mask-token attention maps (Fig. 1b)",
+        "the two example images' mask-token maps are more alike in the first shown decoder layer than in the last",
+        "layer 1 maps look alike across images; layer 3 attends nearby foreground", "cosine between the two images' maps", "a>b",
+        new ClaimSide($"layer {layersShown[0] + 1}", [mapCosine[layersShown[0]]]), new ClaimSide($"layer {layersShown[^1] + 1}", [mapCosine[layersShown[^1]]])),
+    Claim.Pair("01", "Average relative attention map (Fig. 2)",
+        "decoder layer 1 puts more of a mask token's attention within its 5×5 neighbourhood than uniform attention would",
+        "mass concentrates in a small neighbourhood", "share of attention within 5×5", "a>b",
+        new ClaimSide("decoder layer 1", [relative[0].WindowMass]), new ClaimSide("uniform attention", [relative[0].UniformWindowMass])),
+    Claim.Pair("01", "Decoder replacement (Table 1)",
+        "an MAE with the fixed weighted-average decoder fine-tunes as well as one with the Transformer decoder (within 1 point)",
+        "82.5 vs 82.9", "fine-tune accuracy (%)", "a~b", FineTuneOf("WeightedAverage"), FineTuneOf("Transformer"), tolerance: 1.0),
+    Claim.Pair("01", "Decoder replacement (Table 1)",
+        "an MAE with the one-layer conv decoder fine-tunes as well as one with the Transformer decoder (within 1 point)",
+        "82.9 vs 82.9", "fine-tune accuracy (%)", "a~b", FineTuneOf("Conv"), FineTuneOf("Transformer"), tolerance: 1.0),
+    Claim.Pair("01", "Attention distance (Fig. 3a)",
+        "the MAE encoder attends more locally than a supervised ViT of the same shape (mean over layers, full images)",
+        "MAE < DINO < supervised DeiT", "mean attention distance (px)", "a<b",
+        new ClaimSide("MAE", [maeDistance.Average()]), new ClaimSide("supervised", [supervisedDistance.Average()])),
+    Claim.Trend("01", "Attention distance vs mask ratio (Fig. 3b)",
+        "the MAE encoder's attention distance grows with the mask ratio", "grows from 0.3 to 0.9", "mean attention distance (px)",
+        "increasing", sweep.Select(p => new ClaimPoint(p.MaskRatio, [p.Distance.Average()])).ToArray()),
+};
+""")
+
+cs(r"""
 // Results of this run, with its seeds, recipe and environment (notebooks/results/ for quick and full; smoke is a check, not a result)
 var results = new
 {
@@ -333,6 +372,7 @@ var results = new
     supervised = new { supervised.Metrics.TestAccuracy, supervised.Metrics.Seconds },
     attentionDistance = new { mae = maeDistance, supervised = supervisedDistance, randomInit = randomDistance, maeVisibleTokens = maeMaskedDistance },
     maskRatioSweep = sweep, maskRatioSpearman = spearman,
+    claims,
 };
 if (saveResults)
 {

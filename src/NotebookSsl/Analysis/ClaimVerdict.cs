@@ -83,7 +83,7 @@ public static class ClaimVerdict
         if (tolerance < 0 || double.IsNaN(tolerance)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be ≥ 0.");
         if (a.Concat(b).Any(v => !double.IsFinite(v))) throw new ArgumentException("A claim's values must be finite numbers.");
         if (a.Count < 2 || b.Count < 2)
-            return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 2 seeds per side (got {a.Count} and {b.Count})");
+            return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 2 seeds per side; got {a.Count} and {b.Count}");
 
         double d = a.Average() - b.Average(), s = PooledStd(a, b), band = Resolution * s;
         string numbers = $"d = {F(d)}, 2s = {F(band)}";
@@ -107,7 +107,7 @@ public static class ClaimVerdict
             throw new ArgumentException($"'{expect}' is judged on a pair: call {nameof(Pair)}.");
         if (points.Any(p => p.Values.Count == 0)) throw new ArgumentException("Every point of a series needs at least one value.");
         if (points.SelectMany(p => p.Values.Append(p.X)).Any(v => !double.IsFinite(v))) throw new ArgumentException("A series' x and values must be finite numbers.");
-        if (points.Count < 3) return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 3 x values (got {points.Count})");
+        if (points.Count < 3) return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 3 x values; got {points.Count}");
 
         var sorted = points.OrderBy(p => p.X).ToArray();
         double sign = expect == Expectation.Increasing ? 1 : -1;

@@ -101,6 +101,29 @@ public class FindingsPageTests
     }
 
     [Fact]
+    public void Claims_a_notebook_writes_with_the_run_json_options_are_what_the_page_reads()
+    {
+        var claims = new[]
+        {
+            Claim.Pair("01", "Decoder replacement (Table 1)", "conv does as well", "82.9 vs 82.9", "fine-tune accuracy (%)", "a~b",
+                new ClaimSide("conv", [79, 80, 81]), new ClaimSide("Transformer", [80.5, 81.5, 82.5]), tolerance: 0.5),
+            Claim.Trend("01", "Distance vs `mask_ratio` (Fig. 3b)", "grows", "Fig. 3b", "px", "increasing",
+                [new ClaimPoint(0.3, [10]), new ClaimPoint(0.6, [11]), new ClaimPoint(0.9, [12.5])]),
+        };
+        var json = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims }, NotebookSsl.Runs.RunJson.Indented);
+        var parsed = FindingsPage.ParseClaims(json, "01-x-quick.json");
+        Assert.Equal(2, parsed.Count);
+        Assert.Equal("01-x", parsed[0].Notebook);
+        Assert.Equal(0.5, parsed[0].Tolerance);
+        Assert.Equal(Verdict.Inconclusive, parsed[0].Judgement.Verdict);
+        Assert.Equal(["conv", "Transformer"], parsed[0].Groups.Select(g => g.Name));
+        Assert.Equal(Verdict.Holds, parsed[1].Judgement.Verdict);
+        Assert.Equal("x = 0.9", parsed[1].Groups[2].Name);
+        Assert.Throws<ArgumentException>(() => Claim.Trend("01", "e", "c", "", "", "a>b", []));
+        Assert.Throws<ArgumentException>(() => Claim.Pair("01", "e", "c", "", "", "increasing", new ClaimSide("a", [1]), new ClaimSide("b", [1])));
+    }
+
+    [Fact]
     public void A_claim_with_a_missing_part_is_refused_by_name()
     {
         var e = Assert.Throws<ArgumentException>(() => FindingsPage.ParseClaims(
