@@ -1,3 +1,5 @@
+using NotebookSsl.Runs;
+
 namespace NotebookSsl.Notebooks.Running;
 
 /// <summary>
@@ -13,7 +15,7 @@ public static class NotebookBatch
     {
         if (notebooks.Count == 0) throw new ArgumentException("run needs at least one notebook");
         var log = options.Log;
-        OutputFolder.EnsureWritable(options.OutputDirectory, "--out");
+        WritableFolder.EnsureWritable(options.OutputDirectory, "--out");
         WorkFolders.RemoveOrphans();
 
         var names = OutputNames(notebooks);

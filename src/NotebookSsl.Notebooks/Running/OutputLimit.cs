@@ -1,3 +1,5 @@
+using NotebookSsl.Runs;
+
 using System.Text;
 
 namespace NotebookSsl.Notebooks.Running;

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using NotebookSsl.Experiments;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.Pretrain;
 
 namespace NotebookSsl.Cli.Commands;
 

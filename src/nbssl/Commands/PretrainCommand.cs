@@ -1,16 +1,12 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using NotebookSsl.Experiments;
-using NotebookSsl.Notebooks.Running;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.Pretrain;
 
 namespace NotebookSsl.Cli.Commands;
 
 /// <summary>`nbssl pretrain`: the main job (pretrain an MAE on Fashion-MNIST, then probe it against a random init).</summary>
 static class PretrainCommand
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
     public static Command Create()
     {
         var size = new Option<string>("--size") { Description = "smoke (seconds), quick (minutes) or full (hours)", DefaultValueFactory = _ => "quick" };
@@ -27,16 +23,14 @@ static class PretrainCommand
 
     static int Run(RunSize size, int seed, string outDir)
     {
-        OutputFolder.EnsureWritable(outDir, "--out");   // before training, not after: a lost model costs minutes to hours
-        var recipe = MaeRecipe.For(size, seed);
+        WritableFolder.EnsureWritable(outDir, "--out");   // before training, not after: a lost model costs minutes to hours
+        var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
         using (test)
         {
             var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"));
-            var metrics = Path.Combine(outDir, "metrics.json");
-            File.WriteAllText(metrics + ".tmp", JsonSerializer.Serialize(result, Json));
-            File.Move(metrics + ".tmp", metrics, overwrite: true);
+            AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), result);
 
             Console.WriteLine();
             Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
