@@ -21,7 +21,7 @@ static class TrainCommands
         var size = RunSizes.Parse(options.GetValueOrDefault("--size", "quick"));
         int seed = int.Parse(options.GetValueOrDefault("--seed", "0"));
         var outDir = options.GetValueOrDefault("--out", Path.Combine("out", "pretrain"));
-        Directory.CreateDirectory(outDir);
+        OutputFolder.EnsureWritable(outDir, "--out");   // before any training: a model that cannot be saved is work lost
 
         var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);

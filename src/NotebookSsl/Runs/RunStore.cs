@@ -140,6 +140,7 @@ public sealed class RunStore
             IO.Weights.Load(model, Path.Combine(folder, "weights.safetensors"));
             return new StoredRun<TModel, TMetrics>(model, ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
         }
+        EnsureWritable();
         var trained = build();
         var metrics = train(trained);
         var environment = RunEnvironment.Capture();
@@ -159,11 +160,15 @@ public sealed class RunStore
         var folder = FolderOf(key);
         if (IsComplete(folder, key, withWeights: false))
             return new StoredResult<TMetrics>(ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+        EnsureWritable();
         var metrics = compute();
         var environment = RunEnvironment.Capture();
         Commit(key, folder, environment, temp => WriteJson(Path.Combine(temp, "metrics.json"), metrics));
         return new StoredResult<TMetrics>(metrics, false, folder, environment);
     }
+
+    /// <summary>Throws an <see cref="IOException"/> saying why, when the store's folder cannot be written: checked before any training.</summary>
+    public void EnsureWritable() => OutputFolder.EnsureWritable(Root, $"the run store (${EnvironmentVariable} or runs/)");
 
     /// <summary>Removes a key's run, if stored.</summary>
     public void Remove(RunKey key)
