@@ -173,7 +173,31 @@ public sealed class RunStore
         return new StoredRun<TModel, TMetrics>(trained, metrics, false, folder, environment);
     }
 
-    /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}"/> for results without weights (probe scores, measurements).</summary>
+    /// <summary>
+    /// As <see cref="GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, TMetrics})"/>, for a training
+    /// that checkpoints (pass the <see cref="Checkpointing"/> to <c>Steps(..., checkpoint: ...)</c>): when an earlier
+    /// attempt was interrupted, the run resumes from its last checkpoint (and says so); the checkpoints are
+    /// removed once the run is stored.
+    /// </summary>
+    /// <param name="checkpointEvery">Steps between checkpoints.</param>
+    public StoredRun<TModel, TMetrics> GetOrTrain<TModel, TMetrics>(RunKey key, Func<TModel> build, Func<TModel, Checkpointing, TMetrics> train,
+        int checkpointEvery = 100) where TModel : Module
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var checkpoint = CheckpointOf(key, checkpointEvery);
+        var run = GetOrTrain(key, build, model =>
+        {
+            if (checkpoint.SavedStep() is { } step) log($"run store: resuming {key} from its checkpoint after step {step}.");
+            return train(model, checkpoint);
+        });
+        if (!run.Loaded) checkpoint.Clear();
+        return run;
+    }
+
+    /// <summary>Where the checkpoints of a key's training go: <c>.{kind}-{hash16}.checkpoint/</c> in the store.</summary>
+    public Checkpointing CheckpointOf(RunKey key, int every = 100) => new(Path.Combine(Root, $".{key.FolderName}.checkpoint"), every);
+
+    /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, TMetrics})"/> for results without weights (probe scores, measurements).</summary>
     public StoredResult<TMetrics> GetOrCompute<TMetrics>(RunKey key, Func<TMetrics> compute)
     {
         ArgumentNullException.ThrowIfNull(key);
