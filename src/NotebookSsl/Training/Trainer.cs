@@ -29,8 +29,11 @@ public static class Trainer
     /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]).</summary>
     /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
+    /// <param name="afterStep">Runs right after <c>optimizer.step()</c>, under <c>no_grad</c>, with the 0-based global step (EMA teachers).</param>
+    /// <param name="cancel">Checked between steps: a cancelled training stops after the step in progress.</param>
     public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null)
+        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
+        Action<long>? afterStep = null, CancellationToken cancel = default)
     {
         config.Validate();
         if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got {Shapes.Of(images)}.");
@@ -40,7 +43,7 @@ public static class Trainer
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
-        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch);
+        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
     }
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
@@ -56,7 +59,8 @@ public static class Trainer
     }
 
     static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch)
+        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch,
+        Action<long>? afterStep, CancellationToken cancel)
     {
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config, lrScale);
@@ -70,6 +74,7 @@ public static class Trainer
             using var order = randperm(images.shape[0], generator: generator); // [N]
             for (int i = 0; i < stepsPerEpoch; i++, step++)
             {
+                if (cancel.IsCancellationRequested) { model.eval(); yield break; }
                 double start = clock.Elapsed.TotalSeconds;
                 double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
                 double loss;
@@ -87,6 +92,8 @@ public static class Trainer
                     lossTensor.backward();
                     if (config.ClipGrad is { } clip) nn.utils.clip_grad_norm_(trainable, clip);
                     optimizer.Optimizer.step();
+                    if (afterStep is not null)
+                        using (no_grad()) afterStep(step);
                     loss = lossTensor.item<float>();
                 }
                 if (!double.IsFinite(loss))
