@@ -38,6 +38,8 @@ public sealed record UniSslRecipe
     /// <summary>The few-label fine-tune: the same recipe, more epochs so it takes about as many steps.</summary>
     public TrainConfig FineTuneFew { get; init; } = FineTuning.DefaultConfig;
     public TrainConfig Linear { get; init; } = LinearProbe.DefaultConfig;
+    /// <summary>Held-out evaluations per fine-tuning epoch for Fig. 5b's curve (2: every half epoch).</summary>
+    public int CurvePointsPerEpoch { get; init; } = 2;
     /// <summary>k of the k-NN probe (DINO's eval_knn: 20).</summary>
     public int KnnK { get; init; } = 20;
     /// <summary>Seeds of Table 2 (mean ± std over them).</summary>
@@ -110,7 +112,7 @@ public sealed record UniSslRecipe
 /// <summary>What a pretraining left: its loss curve (and Uni-SSL's two parts), time and size.</summary>
 public sealed record SslPretrainMetrics(IReadOnlyList<double> Loss, IReadOnlyList<double> Sim, IReadOnlyList<double> Pixel, double Seconds, long Parameters);
 
-/// <summary>Held-out scores of one encoder (accuracies in [0, 1]); <see cref="FineTuneCurve"/> is the accuracy after each fine-tuning epoch.</summary>
+/// <summary>Held-out scores of one encoder (accuracies in [0, 1]); <see cref="FineTuneCurve"/> is the held-out accuracy during fine-tuning, <see cref="UniSslRecipe.CurvePointsPerEpoch"/> points per epoch.</summary>
 public sealed record ProbeScores(double FineTune, double FineTuneFew, double Linear, double Knn, double[] FineTuneCurve);
 
 /// <summary>One row of Table 2 before averaging, with the encoder's attention distance per block (px; empty for raw pixels).</summary>
@@ -266,13 +268,14 @@ public sealed class UniSslStudy
 
     /// <summary>
     /// MAE's fine-tune (<see cref="FineTuning"/>: global pool, layer decay 0.75) on <paramref name="data"/>, with the held-out
-    /// accuracy after every epoch when <paramref name="curve"/> (Fig. 5b). The caller's encoder is left as it was.
+    /// accuracy <see cref="UniSslRecipe.CurvePointsPerEpoch"/> times per epoch when <paramref name="curve"/> (Fig. 5b); the
+    /// last point is the final accuracy. The caller's encoder is left as it was.
     /// </summary>
     public (double Accuracy, double[] Curve) FineTuneWithCurve(VisionTransformer encoder, ImageDataset data, TrainConfig config, bool curve = true)
     {
         Seeds.Set(config.Seed);
         using var model = new Classifier(FineTuning.Copy(encoder), data.NumClasses);
-        long stepsPerEpoch = data.Count / config.BatchSize;
+        long every = Math.Max(1, data.Count / config.BatchSize / Math.Max(1, Recipe.CurvePointsPerEpoch));
         var accuracies = new List<double>();
         Trainer.Run(model, data.Images, data.Labels, (x, y, _) => TorchSharp.torch.nn.functional.cross_entropy(model.forward(x), y!), config,
                 model.Encoder.named_parameters().Select(np => (np.name, np.parameter))
@@ -280,7 +283,7 @@ public sealed class UniSslStudy
                 Optim.LayerDecay(encoder.Config.Depth, FineTuning.DefaultLayerDecay))
             .Collect(step =>
             {
-                if (curve && (step.Step + 1) % stepsPerEpoch == 0)
+                if (curve && (step.Step + 1) % every == 0)
                 {
                     model.eval();
                     accuracies.Add(Features.Accuracy(model.forward, Test.Images, Test.Labels));
