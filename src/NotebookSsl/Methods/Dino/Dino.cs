@@ -22,6 +22,12 @@ public sealed record DinoConfig
     public int BottleneckDim { get; init; } = 64;
     /// <summary>DINO's norm_last_layer (default true): the prototypes keep unit norm, which stabilises training.</summary>
     public bool NormLastLayer { get; init; } = true;
+    /// <summary>
+    /// DINO's use_bn_in_head: BatchNorm after the head's hidden layers (DINO: off for ViTs, on for ResNets). The laptop
+    /// sizes turn it on: without it, DINO and Uni-SSL fell to the uniform distribution within ~30 steps (loss = ln K),
+    /// because a small random ViT's outputs barely differ between images and the centre removes what they share.
+    /// </summary>
+    public bool UseBnInHead { get; init; } = false;
     /// <summary>τ_s (DINO and the paper: 0.1).</summary>
     public double StudentTemp { get; init; } = 0.1;
     /// <summary>τ_t after warm-up (DINO's default and the paper: 0.04).</summary>
@@ -32,6 +38,12 @@ public sealed record DinoConfig
     public int WarmupTeacherTempEpochs { get; init; } = 0;
     /// <summary>Centre momentum (DINO and the paper: 0.9).</summary>
     public double CenterMomentum { get; init; } = 0.9;
+    /// <summary>
+    /// DINO's freeze_last_layer: the prototypes (last_layer.weight_v) stay fixed for this many epochs (DINO: 1, "typically
+    /// doing so during the first epoch helps training"). Difference: DINO drops their gradient; here they are put back
+    /// after each step, so AdamW's moments have seen those gradients when the freeze ends.
+    /// </summary>
+    public int FreezeLastLayerEpochs { get; init; } = 1;
     /// <summary>EMA momentum at step 0, raised to 1 on a cosine over training (DINO: 0.996).</summary>
     public double TeacherMomentum { get; init; } = 0.996;
     /// <summary>
@@ -107,7 +119,7 @@ public sealed class BackboneWithHead : Module<Tensor, Tensor>
 /// DINO: a student and an EMA teacher of the same architecture (ViT + <see cref="DinoHead"/>), trained by
 /// <see cref="DinoLoss"/> across two global crops (and optional local crops seen by the student only).
 /// Follows main_dino.py; differences: the weight decay stays at its start value (DINO raises it 0.04 → 0.4 on a cosine),
-/// the last layer is not frozen during the first epoch (freeze_last_layer), no fp16, one process.
+/// freeze_last_layer restores the prototypes after each step instead of dropping their gradient, no fp16, one process.
 /// Names: student.backbone.*, student.head.*, teacher.*, dino_loss.center.
 /// </summary>
 public sealed class DinoModel : Module
@@ -129,7 +141,7 @@ public sealed class DinoModel : Module
     }
 
     static BackboneWithHead Network(DinoConfig c) =>
-        new(new VisionTransformer(c.Encoder), new DinoHead(c.Encoder.Width, c.OutDim, c.HiddenDim, c.BottleneckDim, c.NormLastLayer));
+        new(new VisionTransformer(c.Encoder), new DinoHead(c.Encoder.Width, c.OutDim, c.HiddenDim, c.BottleneckDim, c.NormLastLayer, c.UseBnInHead));
 
     public DinoConfig Config { get; }
     public BackboneWithHead Student => student;
@@ -171,25 +183,28 @@ public sealed class DinoModel : Module
     /// momentum on DINO's cosine schedule from <see cref="DinoConfig.TeacherMomentum"/> to 1. Enumerate to run.
     /// </summary>
     public IEnumerable<StepRecord> Steps(Tensor images, TrainConfig train, CancellationToken cancel = default) =>
-        EmaTraining.Steps(this, student.named_parameters().Select(np => ("student." + np.name, np.parameter)), images, train, (x, g, epoch) => Forward(x, g, epoch), Config.TeacherMomentum, UpdateTeacher, cancel);
+        EmaTraining.Steps(this, student.named_parameters().Select(np => ("student." + np.name, np.parameter)), images, train, (x, g, epoch) => Forward(x, g, epoch),
+            Config, student.Head.LastLayer, UpdateTeacher, cancel);
 }
 
 /// <summary>The training loop shared by the student/EMA-teacher methods (DINO, Uni-SSL).</summary>
 internal static class EmaTraining
 {
     internal static IEnumerable<StepRecord> Steps(Module model, IEnumerable<(string Name, TorchSharp.Modules.Parameter Param)> trainable, Tensor images, TrainConfig train,
-        Func<Tensor, Generator, int, Tensor> lossOf, double baseMomentum, Action<double> updateTeacher, CancellationToken cancel)
+        Func<Tensor, Generator, int, Tensor> lossOf, DinoConfig config, WeightNormLinear prototypes, Action<double> updateTeacher, CancellationToken cancel)
     {
         train.Validate();
         long stepsPerEpoch = Math.Max(images.shape[0] / train.BatchSize, 1);
         long total = stepsPerEpoch * train.Epochs;
         long done = 0;   // steps finished: the epoch of the next step, for τ_t
+        var frozen = prototypes.WeightV.detach().clone();   // taken before the first step (nothing trains until enumerated)
         return Trainer.Run(model, images, null,
             (batch, _, generator) => lossOf(batch, generator, (int)(done / stepsPerEpoch)), train,
             parameters: trainable,
             afterStep: step =>
             {
-                updateTeacher(Ema.CosineMomentum(baseMomentum, step, total));
+                if (step / stepsPerEpoch < config.FreezeLastLayerEpochs) prototypes.WeightV.copy_(frozen);
+                updateTeacher(Ema.CosineMomentum(config.TeacherMomentum, step, total));
                 done = step + 1;
             },
             cancel: cancel);

@@ -36,31 +36,41 @@ public sealed class WeightNormLinear : Module<Tensor, Tensor>
 /// DINO's projection head (facebookresearch/dino, vision_transformer.py, DINOHead): a 3-layer MLP with GELU
 /// (in → hidden → hidden → bottleneck), L2 normalisation, then a weight-normalised linear layer to the
 /// <c>OutDim</c> prototypes. Linear layers start trunc-normal (std 0.02) with zero bias, as there. Names: mlp.0,
-/// mlp.2, mlp.4, last_layer.weight_g, last_layer.weight_v. Differences: no BatchNorm option (DINO's use_bn is off
-/// for ViTs), and only nlayers = 3 (the paper's head).
+/// mlp.2, mlp.4, last_layer.weight_g, last_layer.weight_v (with use_bn: mlp.0, mlp.1 (BN), mlp.3, mlp.4 (BN), mlp.6).
+/// Difference: only nlayers = 3 (the paper's head).
 /// </summary>
 public sealed class DinoHead : Module<Tensor, Tensor>
 {
     readonly Sequential mlp;
     readonly WeightNormLinear last_layer;
 
-    public DinoHead(int inDim, int outDim, int hiddenDim, int bottleneckDim, bool normLastLayer = true) : base(nameof(DinoHead))
+    /// <param name="useBn">DINO's use_bn_in_head: BatchNorm1d after each hidden linear layer (mlp.0, 1 = BN, 2 = GELU, mlp.3, 4, 5, mlp.6).</param>
+    public DinoHead(int inDim, int outDim, int hiddenDim, int bottleneckDim, bool normLastLayer = true, bool useBn = false) : base(nameof(DinoHead))
     {
         if (inDim < 1 || outDim < 1 || hiddenDim < 1 || bottleneckDim < 1)
             throw new ArgumentException($"DINO head sizes must be positive, got in {inDim}, hidden {hiddenDim}, bottleneck {bottleneckDim}, out {outDim}.");
         InDim = inDim;
-        mlp = Sequential(
-            ("0", Linear(inDim, hiddenDim)), ("1", GELU()),
-            ("2", Linear(hiddenDim, hiddenDim)), ("3", GELU()),
-            ("4", Linear(hiddenDim, bottleneckDim)));
+        var layers = new List<Module<Tensor, Tensor>> { Linear(inDim, hiddenDim) };
+        if (useBn) layers.Add(BatchNorm1d(hiddenDim));
+        layers.Add(GELU());
+        layers.Add(Linear(hiddenDim, hiddenDim));
+        if (useBn) layers.Add(BatchNorm1d(hiddenDim));
+        layers.Add(GELU());
+        layers.Add(Linear(hiddenDim, bottleneckDim));
+        mlp = Sequential(layers.Select((m, i) => (i.ToString(), m)).ToArray());
         using (no_grad())
-            foreach (var (name, p) in mlp.named_parameters())
-                if (name.EndsWith("weight")) init.trunc_normal_(p, std: 0.02); else init.zeros_(p);
+            foreach (var linear in mlp.children().OfType<Linear>())
+            {
+                init.trunc_normal_(linear.weight!, std: 0.02);
+                init.zeros_(linear.bias!);
+            }
         last_layer = new WeightNormLinear(bottleneckDim, outDim, normLastLayer);
         RegisterComponents();
     }
 
     public int InDim { get; }
+    /// <summary>The weight-normalised prototypes (DINO's last_layer).</summary>
+    public WeightNormLinear LastLayer => last_layer;
 
     /// <summary>[.., in] → [.., out] prototype scores (logits before the temperature).</summary>
     public override Tensor forward(Tensor x)

@@ -73,8 +73,8 @@ public sealed class UniSslModel : Module
     {
         Config = config.Validate();
         var d = config.Dino;
-        student = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer));
-        teacher = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer));
+        student = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer, d.UseBnInHead));
+        teacher = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer, d.UseBnInHead));
         pixel_pred = Linear(d.Encoder.Width, config.TargetDim);
         dino_loss = new DinoLoss(d.OutDim, d.StudentTemp, d.CenterMomentum);
         RegisterComponents();
@@ -193,7 +193,7 @@ public sealed class UniSslModel : Module
             var losses = Forward(x, g, epoch);
             onLosses?.Invoke(losses.Sim.item<float>(), losses.Pixel.item<float>());
             return losses.Loss;
-        }, Config.Dino.TeacherMomentum, UpdateTeacher, cancel);
+        }, Config.Dino, student.Head.LastLayer, UpdateTeacher, cancel);
     }
 
 }

@@ -121,6 +121,22 @@ public class DinoTests
     }
 
     [Fact]
+    public void Prototypes_stay_fixed_during_the_first_epoch_then_train()
+    {
+        using var scope = NewDisposeScope();
+        Seeds.Set(5);
+        using var dino = new DinoModel(Tiny);
+        var images = rand(16, 1, 16, 16, generator: new Generator(6));
+        var start = dino.Student.Head.LastLayer.WeightV.detach().clone();
+        var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 5 };
+        foreach (var step in dino.Steps(images, train))
+        {
+            bool same = dino.Student.Head.LastLayer.WeightV.Same(start);
+            Assert.True(step.Epoch == 0 ? same : !same, $"step {step.Step} (epoch {step.Epoch})");
+        }
+    }
+
+    [Fact]
     public void Training_reaches_the_student_repeats_by_seed_and_saves_the_centre()
     {
         using var scope = NewDisposeScope();
