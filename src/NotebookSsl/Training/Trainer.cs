@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using TorchSharp.Modules;
 using NotebookSsl.Models;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -26,12 +26,15 @@ public static class Trainer
     /// <summary>The loss of one batch. The generator is the run's own, for masks and augmentations.</summary>
     public delegate Tensor LossFunction(Tensor images, Tensor? labels, Generator generator);
 
-    /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]).</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]), lazily:
+    /// nothing runs until the records are enumerated, one step per record. The arguments are checked now.
+    /// </summary>
     /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
-    /// <param name="afterStep">Runs right after <c>optimizer.step()</c>, under <c>no_grad</c>, with the 0-based global step (EMA teachers).</param>
-    /// <param name="cancel">Checked between steps: a cancelled training stops after the step in progress.</param>
-    public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+    /// <param name="afterStep">Runs after each optimizer step, under no_grad, with the 0-based step (e.g. an EMA teacher's update).</param>
+    /// <param name="cancel">Checked between steps: once cancelled the stream ends after the current step; the model keeps its weights.</param>
+    public static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
         Action<long>? afterStep = null, CancellationToken cancel = default)
     {
@@ -43,7 +46,7 @@ public static class Trainer
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
-        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
+        return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
     }
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
@@ -58,7 +61,7 @@ public static class Trainer
         return all;
     }
 
-    static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+    static IEnumerable<StepRecord> Loop(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch,
         Action<long>? afterStep, CancellationToken cancel)
     {

@@ -198,7 +198,7 @@ internal static class EmaTraining
         long total = stepsPerEpoch * train.Epochs;
         long done = 0;   // steps finished: the epoch of the next step, for τ_t
         var frozen = prototypes.WeightV.detach().clone();   // taken before the first step (nothing trains until enumerated)
-        return Trainer.Run(model, images, null,
+        return Trainer.Steps(model, images, null,
             (batch, _, generator) => lossOf(batch, generator, (int)(done / stepsPerEpoch)), train,
             parameters: trainable,
             afterStep: step =>

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Analysis;
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Runs;
 using NotebookSsl.Methods.Dino;
 using NotebookSsl.Methods.UniSsl;
 using NotebookSsl.Models;
@@ -211,7 +212,7 @@ public sealed class UniSslStudy
         {
             log?.Invoke($"pretraining {key}");
             var clock = Stopwatch.StartNew();
-            var losses = MaePretraining.Run(mae, Train.Images, train).Collect(onStep).Select(s => s.Loss).ToList();
+            var losses = MaePretraining.Steps(mae, Train.Images, train).Collect(onStep).Select(s => s.Loss).ToList();
             return new SslPretrainMetrics(losses, [], [], clock.Elapsed.TotalSeconds, mae.ParameterCount);
         });
         if (run.Loaded) log?.Invoke($"loaded {key} from {run.Folder}");
@@ -277,7 +278,7 @@ public sealed class UniSslStudy
         using var model = new Classifier(FineTuning.Copy(encoder), data.NumClasses);
         long every = Math.Max(1, data.Count / config.BatchSize / Math.Max(1, Recipe.CurvePointsPerEpoch));
         var accuracies = new List<double>();
-        Trainer.Run(model, data.Images, data.Labels, (x, y, _) => TorchSharp.torch.nn.functional.cross_entropy(model.forward(x), y!), config,
+        Trainer.Steps(model, data.Images, data.Labels, (x, y, _) => TorchSharp.torch.nn.functional.cross_entropy(model.forward(x), y!), config,
                 model.Encoder.named_parameters().Select(np => (np.name, np.parameter))
                     .Concat(model.named_parameters().Where(np => !np.name.StartsWith("encoder.")).Select(np => (np.name, np.parameter))),
                 Optim.LayerDecay(encoder.Config.Depth, FineTuning.DefaultLayerDecay))
@@ -315,7 +316,7 @@ public sealed class UniSslStudy
             mae.Model.Dispose();
             Seeds.Set(seed);
             using (var random = new VisionTransformer(Recipe.Encoder))
-                Add(new MethodRun("random init", seed, EvaluateRandom(seed), 0, double.NaN, Experiments.DecoderAnalysis.EncoderDistance(random, AnalysisImages)));
+                Add(new MethodRun("random init", seed, EvaluateRandom(seed), 0, double.NaN, AttentionDistance.OfEncoder(random, AnalysisImages)));
             Add(new MethodRun("raw pixels", seed, EvaluateRawPixels(seed), 0, double.NaN, []));
         }
         return runs;
@@ -323,7 +324,7 @@ public sealed class UniSslStudy
 
     MethodRun Row(string method, int seed, VisionTransformer encoder, string folder, FeatureKind feature, SslPretrainMetrics metrics) =>
         new(method, seed, Evaluate(encoder, Path.GetFileName(folder), seed, feature), metrics.Seconds, metrics.Loss[^1],
-            Experiments.DecoderAnalysis.EncoderDistance(encoder, AnalysisImages));
+            AttentionDistance.OfEncoder(encoder, AnalysisImages));
 
     /// <summary>Table 3 (<paramref name="points"/>: K) or Table 4 (otherwise: S): Uni-SSL at the first seed per value, fine-tuned (with its curve).</summary>
     public IReadOnlyList<(int Value, double FineTune, double FinalLoss)> Sweep(bool points, Action<int, double>? onValue = null)
@@ -342,8 +343,4 @@ public sealed class UniSslStudy
         }
         return result;
     }
-
-    /// <summary>notebooks/results/{name}-{size}.json at the repository root.</summary>
-    public static string ResultsPath(string name, RunSize size) =>
-        Path.Combine(RunStore.RepositoryRoot(), "notebooks", "results", $"{name}-{size.ToString().ToLowerInvariant()}.json");
 }
