@@ -155,6 +155,9 @@ public sealed class UniSslStudy
     /// <summary>Held-out images the attention distance uses: the first AnalysisImages of the test set.</summary>
     public Tensor AnalysisImages => Test.Images.slice(0, 0, Math.Min(Recipe.AnalysisImages, Test.Count), 1);
 
+    /// <summary>Notebook 02's recipe at a size (<see cref="UniSslRecipe.For"/>).</summary>
+    public static UniSslRecipe RecipeFor(RunSize size) => UniSslRecipe.For(size);
+
     /// <summary>Loads the recipe's Fashion-MNIST subsets and opens the store (default folder unless given).</summary>
     public static UniSslStudy Open(RunSize size, IReadOnlyList<int>? seeds = null, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
     {
