@@ -8,6 +8,7 @@
 //        (no variant: every variant not yet in results.csv for that seed)
 //        ... -- --ft VARIANT: the fine-tuning protocols below on that variant's MAE (pretrained again unless its
 //        weights are in $TMPDIR/nbssl-recipe-search/) and on random init, one row each (kind "ft")
+//        ... -- --table: rewrites results.md from results.csv and exits
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -71,15 +72,17 @@ for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--seed") seed = int.Parse(args[++i]);
     else if (args[i] == "--ft") ftVariant = args[++i];
+    else if (args[i] == "--table") { }
     else if (args[i] == "--list") { foreach (var (k, v) in variants) Console.WriteLine($"{k}: {v.Mae} {v.Pretrain}"); return; }
     else if (variants.ContainsKey(args[i])) chosen.Add(args[i]);
     else throw new ArgumentException($"unknown variant '{args[i]}' (known: {string.Join(", ", variants.Keys)})");
 }
 
-set_num_threads(1);
 var header = "kind,name,seed,grid,width,depth,heads,decoder,epochs,lr,params,pretrain_cpu_s,pretrain_wall_s,img_per_cpu_s,final_loss,ft10,lin_cls,lin_mean,knn_mean,probe_cpu_s";
 var rows = File.Exists(csvPath) ? File.ReadAllLines(csvPath).Skip(1).Where(l => l.Length > 0).ToList() : [];
 bool Done(string kind, string name, int s) => rows.Any(r => r.StartsWith($"{kind},{name},{s},"));
+if (args.Contains("--table")) { WriteMarkdown(); return; }   // results.md again from results.csv, nothing run
+set_num_threads(1);
 if (ftVariant is not null && !variants.ContainsKey(ftVariant)) throw new ArgumentException($"unknown variant '{ftVariant}'");
 if (chosen.Count == 0 && ftVariant is null) chosen = variants.Keys.Where(k => !Done("mae", k, seed)).ToList();
 
