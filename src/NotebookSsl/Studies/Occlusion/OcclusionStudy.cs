@@ -282,8 +282,10 @@ public sealed class OcclusionStudy
     /// Every method at every seed, pretrained and probed, then the random-init and raw-pixel rows. Each model is
     /// disposed after its probes.
     /// </summary>
+    /// <param name="onStep">Every pretraining step of a model trained now (to redraw a live curve).</param>
+    /// <param name="onPretrained">Every pretrained model, trained or loaded (its stored curve).</param>
     public IReadOnlyList<MethodRun> Runs(IEnumerable<Method> methods, Action<MethodRun>? onRun = null, Action<Method, int, StepRecord>? onStep = null,
-        bool baselines = true, IReadOnlyList<int>? seeds = null)
+        Action<Pretrained>? onPretrained = null, bool baselines = true, IReadOnlyList<int>? seeds = null)
     {
         var runs = new List<MethodRun>();
         void Add(MethodRun r) { runs.Add(r); onRun?.Invoke(r); }
@@ -292,6 +294,7 @@ public sealed class OcclusionStudy
             foreach (var seed in seeds)
             {
                 using var pretrained = Pretrain(method, seed, onStep is null ? null : s => onStep(method, seed, s));
+                onPretrained?.Invoke(pretrained);
                 var scores = Evaluate(pretrained);
                 Add(new MethodRun(method.Name, seed, scores.FineTune, scores.Linear, scores.FewShot, scores.Psnr, pretrained.Metrics.Loss[^1], pretrained.Metrics.Seconds));
             }
