@@ -56,7 +56,8 @@ supervised step ≈ 1.2×; an MAE step took ≈ 0.1 s in notebook 01's quick run
 SETUP = r"""
 #r "nuget: Plotly.NET, 6.0.0"
 #r "nuget: Plotly.NET.CSharp, 0.14.0"
-using NotebookSsl.Experiments;
+using NotebookSsl.Analysis;
+using NotebookSsl.Runs;
 using NotebookSsl.Studies.Occlusion;
 using NotebookSsl.Methods.RMae;
 using NotebookSsl.Methods.CMae;
@@ -80,7 +81,7 @@ Console.WriteLine($"encoder: {enc.Depth} blocks, width {enc.Width}, {enc.Heads} 
 Console.WriteLine($"pretraining: {Trainer.TotalSteps(study.Train.Count, recipe.Pretrain)} steps, batch {recipe.Pretrain.BatchSize}, lr {recipe.Pretrain.PeakLr:g3} "
     + $"(C-MAE and MoCo v3: lr {recipe.Contrastive.PeakLr:g3}, β2 {recipe.Contrastive.Beta2})");
 Console.WriteLine($"run store: {study.Store.Root}");
-Console.WriteLine($"{environment.Torch} (using {get_num_threads()} threads); {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit ?? "?"}");
+Console.WriteLine($"{environment.Torch} (using {get_num_threads()} threads); {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit?[..7] ?? "?"}");
 
 // live loss curves: one chart per table, a line per method and seed, redrawn every 10 steps while a model trains
 // (a run loaded from the store shows its saved curve)
@@ -163,7 +164,7 @@ var results = new
 if (saveResults)
 {{
     var path = runSize == RunSize.Smoke ? Path.Combine(Path.GetTempPath(), "{notebook}-smoke.json") : OcclusionStudy.ResultsPath("{notebook}", runSize);
-    RunStore.SaveJson(path, results);
+    AtomicFile.WriteJson(path, results);
     Console.WriteLine($"results written to {{path}}");
 }}
 Console.WriteLine($"notebook time: {{clock.Elapsed.TotalSeconds:F0}} s");
@@ -234,8 +235,7 @@ foreach (var seed in recipe.Seeds)
     Console.WriteLine($"  supervised ViT seed {seed}: {(supervised.Loaded ? "loaded" : "trained")}, held-out accuracy {supervised.Metrics.TestAccuracy:P1}");
     Measure("supervised", supervised.Model.Encoder, seed);
     supervised.Model.Dispose();
-    NotebookSsl.Training.Seeds.Set(seed);
-    using var random = new NotebookSsl.Models.VisionTransformer(enc);
+    using var random = NotebookSsl.Probes.RandomInit.Encoder(enc, seed);
     Measure("random init", random, seed);
 }
 var ckaMethods = ckaCurves.Select(c => c.Method).Distinct().ToArray();

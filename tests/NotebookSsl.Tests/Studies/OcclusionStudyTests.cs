@@ -1,4 +1,5 @@
-using NotebookSsl.Experiments;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Models;
 using NotebookSsl.Studies.Occlusion;
 using NotebookSsl.Training;
@@ -26,7 +27,7 @@ public class OcclusionStudyTests
     {
         var claim = new Claim("03", "R-MAE (Eq. 8, Table 1)", "R-MAE fine-tunes about as well as MAE", "82.7 vs 83.1", "fine-tune accuracy (%)", "a~b",
             new NamedValues("R-MAE", [1, 2]), new NamedValues("MAE", [3, 4]), Tolerance: 1.0);
-        var json = System.Text.Json.JsonSerializer.Serialize(claim, RunStore.Json);
+        var json = System.Text.Json.JsonSerializer.Serialize(claim, RunJson.Options);
         foreach (var name in new[] { "\"section\"", "\"experiment\"", "\"claim\"", "\"paper\"", "\"metric\"", "\"expect\"", "\"a\"", "\"b\"", "\"series\"", "\"tolerance\"", "\"values\"", "\"name\"" })
             Assert.Contains(name, json);
     }

@@ -1,5 +1,6 @@
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.CMae;
 using NotebookSsl.Methods.MocoV3;
 using NotebookSsl.Models;
