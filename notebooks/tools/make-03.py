@@ -209,8 +209,8 @@ A.append(("markdown", r"""
 
 For each encoder, each block and each mask ratio 0.1 … 0.9: linear CKA between the mean patch token of the full held-out
 images and that of the same images masked. A masked image is given as MAE gives it, the encoder sees only the visible
-patches, so every model is measured alike (C-MAE was trained with mask tokens, so this is not its training input; the
-paper does not say how it fed masked images). Encoders: MAE and R-MAE (Table 1's runs), C-MAE (03b's default run),
+patches, so every model is measured alike. C-MAE was trained with mask tokens, so it is also measured as it was trained
+(*C-MAE (mask tokens)*: every patch, the masked ones replaced by its mask token); the paper does not say which it used. Encoders: MAE and R-MAE (Table 1's runs), C-MAE (03b's default run),
 MoCo v3, the supervised ViT of notebook 01 (its recipe and run key), and a random initialisation for reference.
 """))
 A.append(("csharp", r"""
@@ -228,6 +228,12 @@ foreach (var method in new[] { study.Mae(), study.RMae(), study.CMae(), study.Mo
         using var pretrained = study.Pretrain(method, seed, onStep: s => ckaStep(method, seed, s));
         ckaPretrained(pretrained);
         Measure(method.Name, pretrained.Encoder, seed);
+        if (pretrained.Owner is ContrastiveMae cmae)   // C-MAE also as it was trained: mask tokens at the masked positions
+        {
+            var curve = study.CkaWithMaskTokens("C-MAE (mask tokens)", cmae, seed);
+            ckaCurves.Add(curve);
+            Console.WriteLine($"  {curve.Method,-12} seed {seed}: mean CKA {curve.Mean:F3}; last block at ratio {recipe.CkaRatios[^1]}: {curve.LastBlock[^1]:F3}");
+        }
     }
 foreach (var seed in recipe.Seeds)
 {
@@ -281,7 +287,7 @@ Compare(e1, "R-MAE reconstructs the masked patches better than MAE", "PSNR 23.7 
 Compare(e1, "R-MAE pretraining beats a random initialisation after fine-tuning", "FT 82.7 (R-MAE, 100 ep) vs 80.9 (random init, 100 ep)", "fine-tune accuracy (%)", "a>b", table1, "R-MAE", "random init", r => Pct(r.FineTune));
 double[] CkaMeans(string method) => ckaCurves.Where(c => c.Method == method).OrderBy(c => c.Seed).Select(c => c.Mean).ToArray();
 var e2 = "CKA masked vs full (Fig. 1)";
-foreach (var (a, b) in new[] { ("MAE", "supervised"), ("MAE", "MoCo v3"), ("R-MAE", "supervised"), ("C-MAE", "supervised"), ("R-MAE", "MoCo v3"), ("C-MAE", "MoCo v3") })
+foreach (var (a, b) in new[] { ("MAE", "supervised"), ("MAE", "MoCo v3"), ("R-MAE", "supervised"), ("C-MAE", "supervised"), ("C-MAE (mask tokens)", "supervised"), ("R-MAE", "MoCo v3"), ("C-MAE", "MoCo v3") })
     CompareValues(e2, $"{a}'s features of masked images stay closer to those of full images than {b}'s", $"Fig. 1: {a} stays high, {b} drops (most at ratio 0.9)",
         "linear CKA full vs masked, mean over blocks and ratios", "a>b", a, CkaMeans(a), b, CkaMeans(b));
 """))
