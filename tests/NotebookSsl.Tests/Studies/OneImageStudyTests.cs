@@ -47,6 +47,7 @@ public class OneImageStudyTests
             if (size != RunSize.Smoke) Assert.True(r.Seeds.Count >= 3);
         }
         Assert.Equal([1, 10, 100, 1000], OneImageRecipe.For(RunSize.Quick).ImageCounts);
+        Assert.True(OneImageRecipe.For(RunSize.Quick).PoolImages >= 10 * 1000 * 1.5, "one class of the pool must hold 1,000 images");
     }
 
     [Fact]
@@ -110,6 +111,16 @@ public class OneImageStudyTests
         Assert.Equal(t8.Select(r => r.Linear), again.Table8Runs().Select(r => r.Linear));
         Assert.Equal(early.Select(p => p.FineTune), again.EarlyStopping().Select(p => p.FineTune));
         Assert.DoesNotContain(log, l => l.StartsWith("pretraining") || l.StartsWith("supervised") || l.Contains("probe of"));
+    }
+
+    [Fact]
+    public void A_pool_too_small_for_one_class_is_rejected_up_front()
+    {
+        using var pool = Random(80, 1, "pool");   // 20 per class
+        using var test = Random(16, 2, "test");
+        var e = Assert.Throws<ArgumentException>(() => new OneImageStudy(Tiny() with { ImageCounts = [1, 30], SubsetImages = 30 },
+            new RunStore(Path.GetTempPath()), pool, pool, test, SingleImage.ShippedPhotoPath()));
+        Assert.Contains("only 20", e.Message);
     }
 
     [Fact]

@@ -46,18 +46,18 @@ public sealed record OneImageRecipe
 
     public static OneImageRecipe For(RunSize size) => size switch
     {
-        // seconds: every cell runs on tiny models (Tables 7–8 on 100 images, 12 pretraining steps)
+        // seconds: every cell runs on tiny models (Tables 7–8 on 10 images, 12 pretraining steps)
         RunSize.Smoke => new OneImageRecipe
         {
             PoolImages = 1000, LabelledImages = 320, TestImages = 128,
-            ImageCounts = [1, 10, 100], SubsetImages = 100,
+            ImageCounts = [1, 10], SubsetImages = 10,
             Mae = new MaeConfig { Encoder = new VitConfig { Width = 32, Depth = 2, Heads = 2 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 },
             Pretrain = new TrainConfig { BatchSize = 16, Lr = 1e-3 },
             Budget = new StepBudget(12, 2), Checkpoints = [4, 8, 12],
             FineTune = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.2 },
             TenPercent = FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 16, Lr = 1e-3, WarmupEpochs = 0.5 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 3, BatchSize = 64, WarmupEpochs = 1 },
-            Supervised = Methods.Supervised.DefaultConfig with { BatchSize = 16, Lr = 1e-3 },
+            Supervised = Methods.Supervised.DefaultConfig with { BatchSize = 5, Lr = 1e-3 },
             Seeds = [0, 1],
         },
         // planned for ≤ 20 min on a shared 2-core CPU with one torch thread (not yet run; see the notebook's plan):

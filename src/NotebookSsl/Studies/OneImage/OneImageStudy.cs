@@ -102,6 +102,10 @@ public sealed class OneImageStudy
         recipe.Budget.Validate();
         if (recipe.ImageCounts.Concat([recipe.SubsetImages]).Any(n => n < 1 || n > pool.Count))
             throw new ArgumentException($"image counts {string.Join(", ", recipe.ImageCounts)} and subset {recipe.SubsetImages} must lie in [1, {pool.Count}] (the pool)", nameof(pool));
+        if (pool.ClassCounts().Min() is var fewest && fewest < recipe.SubsetImages)
+            throw new ArgumentException($"Table 7 draws {recipe.SubsetImages} images of one class, but a class of the pool has only {fewest}: use a larger pool", nameof(pool));
+        if (recipe.SubsetImages < recipe.Supervised.BatchSize)
+            throw new ArgumentException($"the supervised batch ({recipe.Supervised.BatchSize}) is larger than the {recipe.SubsetImages}-image set", nameof(recipe));
         if (recipe.Checkpoints.Any(s => s < 1 || s > recipe.Budget.Steps))
             throw new ArgumentException($"checkpoints {string.Join(", ", recipe.Checkpoints)} must lie in [1, {recipe.Budget.Steps}]", nameof(recipe));
         if (labelled.Count < recipe.FineTune.BatchSize || TenPercentSet.Count < recipe.TenPercent.BatchSize)
@@ -118,6 +122,9 @@ public sealed class OneImageStudy
     public ImageDataset TenPercentSet { get; }
     public ImageDataset Test { get; }
     public string PhotoPath { get; }
+
+    /// <summary>Called at every MAE pretraining step the study runs (not for runs loaded from the store): for live curves.</summary>
+    public Action<FewImageSource, int, StepRecord>? OnPretrainStep { get; set; }
 
     /// <summary>Loads Fashion-MNIST (the pool and the labelled set from the train split, the held-out set from the test split) and opens the store.</summary>
     public static OneImageStudy Open(RunSize size, IReadOnlyList<int>? seeds = null, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
@@ -194,6 +201,13 @@ public sealed class OneImageStudy
         return run;
     }
 
+    /// <summary>The stored metrics (loss curve, time, image indices) of a finished pretraining, without loading its weights; null when not stored.</summary>
+    public FewPretrainMetrics? PretrainMetrics(FewImageSource source, int seed)
+    {
+        var key = MaeKey(source, seed, Recipe.Budget.Steps);
+        return Store.Contains(key) ? Store.GetOrCompute<FewPretrainMetrics>(key, () => throw new InvalidOperationException()).Metrics : null;
+    }
+
     /// <summary>The MAE of <paramref name="source"/> after <paramref name="step"/> steps (a recipe checkpoint or the last step).</summary>
     public StoredRun<MaskedAutoencoder, FewPretrainMetrics> Checkpoint(FewImageSource source, int seed, int step)
     {
@@ -220,6 +234,7 @@ public sealed class OneImageStudy
         {
             losses.Add(step.Loss);
             onStep?.Invoke(step);
+            OnPretrainStep?.Invoke(source, seed, step);
             var done = (int)step.Step + 1;
             if (keep.Contains(done))
             {
