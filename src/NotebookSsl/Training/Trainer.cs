@@ -30,7 +30,17 @@ public static class Trainer
     /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
     public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null)
+        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null) =>
+        Steps(model, images, labels, lossOf, config, parameters, lrScale);
+
+    /// <summary>
+    /// As <see cref="Run"/>, with two hooks: <paramref name="afterStep"/>(step) runs right after
+    /// <c>optimizer.step()</c> under <c>no_grad</c> (an EMA teacher's update), and <paramref name="cancel"/>
+    /// is checked between steps. Lazy: nothing trains until the records are enumerated.
+    /// </summary>
+    public static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
+        Action<long>? afterStep = null, CancellationToken cancel = default)
     {
         config.Validate();
         if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got {Shapes.Of(images)}.");
@@ -40,8 +50,11 @@ public static class Trainer
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
-        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch);
+        return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
     }
+
+    /// <summary>Steps a run of <paramref name="config"/> takes on <paramref name="count"/> images (whole batches per epoch).</summary>
+    public static long TotalSteps(long count, TrainConfig config) => count / config.BatchSize * config.Epochs;
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
     public static List<StepRecord> Collect(this IEnumerable<StepRecord> steps, Action<StepRecord>? onStep = null)
@@ -55,8 +68,9 @@ public static class Trainer
         return all;
     }
 
-    static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch)
+    static IEnumerable<StepRecord> Loop(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch,
+        Action<long>? afterStep, CancellationToken cancel)
     {
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config, lrScale);
@@ -70,6 +84,7 @@ public static class Trainer
             using var order = randperm(images.shape[0], generator: generator); // [N]
             for (int i = 0; i < stepsPerEpoch; i++, step++)
             {
+                cancel.ThrowIfCancellationRequested();
                 double start = clock.Elapsed.TotalSeconds;
                 double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
                 double loss;
@@ -87,6 +102,8 @@ public static class Trainer
                     lossTensor.backward();
                     if (config.ClipGrad is { } clip) nn.utils.clip_grad_norm_(trainable, clip);
                     optimizer.Optimizer.step();
+                    if (afterStep is not null)
+                        using (no_grad()) afterStep(step);
                     loss = lossTensor.item<float>();
                 }
                 if (!double.IsFinite(loss))
