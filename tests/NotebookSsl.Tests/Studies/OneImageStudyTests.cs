@@ -124,6 +124,31 @@ public class OneImageStudyTests
     }
 
     [Fact]
+    public void Table8_takes_notebook_03s_methods_on_the_few_images()
+    {
+        using var dir = new TempDir();
+        using var pool = Random(80, 1, "pool");
+        using var test = Random(16, 2, "test");
+        var recipe = Tiny() with { Seeds = [0] };
+        var study = new OneImageStudy(recipe, new RunStore(dir.Path), pool, pool, test, SingleImage.ShippedPhotoPath());
+        var occlusion = OneImageOcclusion.RecipeFor(study, RunSize.Smoke);
+        Assert.Equal(recipe.Mae.Encoder, occlusion.MocoV3.Encoder);
+        Assert.Equal(recipe.Mae.Encoder, occlusion.CMae.Encoder);
+        Assert.Equal(8, occlusion.TrainImages);
+        Assert.Equal(4, occlusion.Pretrain.Epochs * (8 / occlusion.Pretrain.BatchSize));   // the step budget, in whole epochs
+        var others = OneImageOcclusion.Methods(study, RunSize.Smoke);
+        var t8 = study.Table8Runs(others);
+        Assert.Equal(["random init", "supervised", "MAE", "MoCo v3", "R-MAE", "C-MAE", "raw pixels"], t8.Select(r => r.Method));
+        Assert.All(t8.Where(r => r.Method != "raw pixels"), r => Assert.InRange(r.FineTune, 0, 1));
+        // their runs sit in a sub-folder of the store named after the few-image set
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "fewimage-8-oneperclass-pool80")));
+        var claims = OneImageClaims.Build([], [], t8, 8);
+        Assert.Contains(claims, c => c.Text == "MAE fine-tunes better than MoCo v3");
+        Assert.Contains(claims, c => c.Text.StartsWith("C-MAE fine-tunes about as well as MAE"));
+        Assert.Equal(t8, study.Table8Runs(OneImageOcclusion.Methods(study, RunSize.Smoke)));   // from the store
+    }
+
+    [Fact]
     public void Same_seed_same_pretraining()
     {
         using var pool = Random(80, 1, "pool");

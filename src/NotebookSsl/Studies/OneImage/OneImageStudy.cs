@@ -66,10 +66,13 @@ public sealed record MethodRow(string Method, MeanStd Linear, MeanStd FineTune, 
 /// <summary>Fine-tune accuracy of the 1-image MAE after <paramref name="Step"/> pretraining steps (0: random init).</summary>
 public sealed record EarlyStopPoint(int Step, int Seed, double FineTune, double Loss);
 
-/// <summary>An encoder pretrained by some method on the few-image set, for Table 8; <paramref name="Id"/> names it in the run store.</summary>
-public sealed record PretrainedEncoder(string Method, string Id, VisionTransformer Encoder) : IDisposable
+/// <summary>
+/// An encoder pretrained by some method on the few-image set, for Table 8; <paramref name="Id"/> names it in the run
+/// store; disposing frees <paramref name="Owner"/> (the module holding the encoder; the encoder itself when null).
+/// </summary>
+public sealed record PretrainedEncoder(string Method, string Id, VisionTransformer Encoder, IDisposable? Owner = null) : IDisposable
 {
-    public void Dispose() => Encoder.Dispose();
+    public void Dispose() => (Owner ?? Encoder).Dispose();
 }
 
 /// <summary>
