@@ -6,12 +6,11 @@ using static TorchSharp.torch.nn;
 namespace NotebookSsl.Training;
 
 /// <summary>
-/// Training for a fixed number of steps on an endless batch stream (e.g. <see cref="Data.CropStream"/>), for data
-/// too small to count in epochs: an epoch over one image would be one step (relaxmim §4). The same loop as
-/// <see cref="Trainer.Run"/> (AdamW, per-step learning rate, optional clipping, a dispose scope per step), with
-/// the warmup-then-cosine schedule laid over <see cref="Steps"/> steps instead of epochs. Kept beside
-/// <see cref="Trainer"/> rather than inside it so the epoch loop stays as it is.
+/// A training length in steps rather than epochs, for data too small to count in epochs: an epoch over one image
+/// would be one step (relaxmim §4). MAE's warmup-then-cosine schedule is laid over <see cref="Steps"/> steps.
 /// </summary>
+/// <param name="Steps">Optimiser steps in all.</param>
+/// <param name="WarmupSteps">Steps of linear warmup at the start.</param>
 public sealed record StepBudget(int Steps, int WarmupSteps)
 {
     /// <summary>Checks the budget: at least one step, warmup within it.</summary>
@@ -25,29 +24,39 @@ public sealed record StepBudget(int Steps, int WarmupSteps)
     /// <summary>The learning rate of step <paramref name="step"/> (0-based): MAE's schedule with steps in place of epochs.</summary>
     public double LrAt(long step, TrainConfig config) =>
         LrSchedule.At(step, config with { Epochs = Steps, WarmupEpochs = WarmupSteps });
+}
 
+/// <summary>
+/// Training for a <see cref="StepBudget"/> on an endless batch stream (e.g. <see cref="Data.CropStream"/>). The same
+/// loop as <see cref="Trainer.Steps"/> (AdamW, per-step learning rate, optional clipping, a dispose scope per step,
+/// afterStep and cancellation), drawing batches from the stream instead of permuting a tensor. Kept beside
+/// <see cref="Trainer"/> rather than inside it so the epoch loop stays as it is.
+/// </summary>
+public static class StreamTrainer
+{
     /// <summary>
-    /// Lazily trains <paramref name="model"/> for <see cref="Steps"/> steps, one batch of <paramref name="batches"/> per
+    /// Lazily trains <paramref name="model"/> for <paramref name="budget"/>'s steps, one batch of <paramref name="batches"/> per
     /// step; enumerate the records to run it. <paramref name="lossOf"/> gets the run's own generator (seeded by
     /// <c>config.Seed</c>) for masks; the stream should draw from its own. <c>config.Epochs</c> and
     /// <c>config.WarmupEpochs</c> are not used; <c>config.BatchSize</c> must be the stream's batch size (it scales the
     /// learning rate). <paramref name="afterStep"/>(step) runs right after the optimizer step under no_grad (e.g. to
-    /// keep a checkpoint); <paramref name="cancel"/> is checked between steps.
+    /// keep a checkpoint); <paramref name="cancel"/> is checked between steps and ends the stream (as <see cref="Trainer.Steps"/>).
     /// </summary>
-    public IEnumerable<StepRecord> Run(Module model, IEnumerable<Tensor> batches, Func<Tensor, Generator, Tensor> lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters = null, Action<long>? afterStep = null, CancellationToken cancel = default)
+    public static IEnumerable<StepRecord> Steps(Module model, IEnumerable<Tensor> batches, Func<Tensor, Generator, Tensor> lossOf, TrainConfig config,
+        StepBudget budget, IEnumerable<(string Name, Parameter Param)>? parameters = null, Action<long>? afterStep = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(lossOf);
-        Validate();
+        ArgumentNullException.ThrowIfNull(budget);
+        budget.Validate();
         if (config.BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1, got {config.BatchSize}.");
         if (!(config.PeakLr > 0)) throw new ArgumentException($"The learning rate must be positive, got {config.PeakLr}.");
-        return Loop(model, batches, lossOf, config, parameters, afterStep, cancel);
+        return Loop(model, batches, lossOf, config, budget, parameters, afterStep, cancel);
     }
 
-    IEnumerable<StepRecord> Loop(Module model, IEnumerable<Tensor> batches, Func<Tensor, Generator, Tensor> lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters, Action<long>? afterStep, CancellationToken cancel)
+    static IEnumerable<StepRecord> Loop(Module model, IEnumerable<Tensor> batches, Func<Tensor, Generator, Tensor> lossOf, TrainConfig config,
+        StepBudget budget, IEnumerable<(string Name, Parameter Param)>? parameters, Action<long>? afterStep, CancellationToken cancel)
     {
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config);
@@ -56,16 +65,16 @@ public sealed record StepBudget(int Steps, int WarmupSteps)
         var clock = Stopwatch.StartNew();
         using var stream = batches.GetEnumerator();
         model.train();
-        for (long step = 0; step < Steps; step++)
+        for (long step = 0; step < budget.Steps; step++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested) { model.eval(); yield break; }   // as Trainer.Steps: the stream ends, the weights stay
             double start = clock.Elapsed.TotalSeconds;
-            double lr = LrAt(step, config);
+            double lr = budget.LrAt(step, config);
             double loss;
             using (var scope = NewDisposeScope())
             {
                 // the next batch of the stream
-                if (!stream.MoveNext()) throw new InvalidOperationException($"The batch stream ended after {step} of {Steps} steps.");
+                if (!stream.MoveNext()) throw new InvalidOperationException($"The batch stream ended after {step} of {budget.Steps} steps.");
                 var batch = stream.Current;
                 if (batch.shape[0] != config.BatchSize)
                     throw new ArgumentException($"The stream gave a batch of {batch.shape[0]} where the config says {config.BatchSize}.");

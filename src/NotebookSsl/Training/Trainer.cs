@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using TorchSharp.Modules;
 using NotebookSsl.Models;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -26,18 +26,14 @@ public static class Trainer
     /// <summary>The loss of one batch. The generator is the run's own, for masks and augmentations.</summary>
     public delegate Tensor LossFunction(Tensor images, Tensor? labels, Generator generator);
 
-    /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]).</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]), lazily:
+    /// nothing runs until the records are enumerated, one step per record. The arguments are checked now.
+    /// </summary>
     /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
-    public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null) =>
-        Steps(model, images, labels, lossOf, config, parameters, lrScale);
-
-    /// <summary>
-    /// As <see cref="Run"/>, with two hooks: <paramref name="afterStep"/>(step) runs right after
-    /// <c>optimizer.step()</c> under <c>no_grad</c> (an EMA teacher's update), and <paramref name="cancel"/>
-    /// is checked between steps. Lazy: nothing trains until the records are enumerated.
-    /// </summary>
+    /// <param name="afterStep">Runs after each optimizer step, under no_grad, with the 0-based step (e.g. an EMA teacher's update).</param>
+    /// <param name="cancel">Checked between steps: once cancelled the stream ends after the current step; the model keeps its weights.</param>
     public static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
         Action<long>? afterStep = null, CancellationToken cancel = default)
@@ -53,7 +49,7 @@ public static class Trainer
         return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
     }
 
-    /// <summary>Steps a run of <paramref name="config"/> takes on <paramref name="count"/> images (whole batches per epoch).</summary>
+    /// <summary>Steps a run of <paramref name="config"/> takes on <paramref name="count"/> images (whole batches per epoch), e.g. for a momentum schedule.</summary>
     public static long TotalSteps(long count, TrainConfig config) => count / config.BatchSize * config.Epochs;
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
@@ -84,7 +80,7 @@ public static class Trainer
             using var order = randperm(images.shape[0], generator: generator); // [N]
             for (int i = 0; i < stepsPerEpoch; i++, step++)
             {
-                cancel.ThrowIfCancellationRequested();
+                if (cancel.IsCancellationRequested) { model.eval(); yield break; }
                 double start = clock.Elapsed.TotalSeconds;
                 double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
                 double loss;

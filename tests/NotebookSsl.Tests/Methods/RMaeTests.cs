@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.RMae;
 using NotebookSsl.Models;
 using NotebookSsl.Training;

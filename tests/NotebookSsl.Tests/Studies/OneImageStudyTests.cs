@@ -1,9 +1,12 @@
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Analysis;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Studies.OneImage;
 using NotebookSsl.Tests.Data;
+using NotebookSsl.Methods.Supervised;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
 
@@ -28,7 +31,7 @@ public class OneImageStudyTests
         FineTune = NotebookSsl.Probes.FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 40, WarmupEpochs = 0 },
         TenPercent = NotebookSsl.Probes.FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 8, WarmupEpochs = 0 },
         Linear = NotebookSsl.Probes.LinearProbe.DefaultConfig with { Epochs = 1, BatchSize = 40, WarmupEpochs = 0 },
-        Supervised = NotebookSsl.Methods.Supervised.DefaultConfig with { BatchSize = 4 },
+        Supervised = SupervisedTraining.DefaultConfig with { BatchSize = 4 },
         Seeds = [0, 1],
     };
 

@@ -1,5 +1,5 @@
 using NotebookSsl.Data;
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Methods.MocoV3;
 using NotebookSsl.Models;

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using NotebookSsl.Analysis;
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Methods.CMae;
 using NotebookSsl.Methods.MocoV3;
@@ -178,7 +179,7 @@ public sealed class OcclusionStudy
                 var train = Recipe.Pretrain with { Seed = seed };
                 var run = Store.GetOrTrain(key, () => { Seeds.Set(seed); return new MaskedAutoencoder(Recipe.Mae); }, mae => Record(() =>
                     method.Family == Family.RMae ? RelaxedMae.Steps(mae, Train.Images, method.RMae!, train, cancel: cancel) : MaeSteps(mae, method.Augment, train, cancel),
-                    mae.ParameterCount, DecoderAnalysis.DecoderParameters(mae)));
+                    mae.ParameterCount, mae.DecoderParameterCount));
                 run.Model.eval();
                 return new Pretrained(method, seed, run.Model.Encoder, run.Model, run.Metrics, run.Loaded, run.Folder, run.Model);
             }
@@ -223,7 +224,7 @@ public sealed class OcclusionStudy
 
     /// <summary>The supervised ViT of notebook 01 (its recipe and run key, so a stored notebook-01 run is loaded).</summary>
     public StoredRun<Classifier, SupervisedMetrics> Supervised(int seed) =>
-        new DecoderStudy(DecoderStudyRecipe.For(Size), Store, Train, Test, log).Supervised(seed);
+        new DecoderStudy(DecoderStudy.RecipeFor(Size), Store, Train, Test, log).Supervised(seed);
 
     // ---------------------------------------------------------------- probes
 
@@ -237,7 +238,7 @@ public sealed class OcclusionStudy
         {
             log?.Invoke($"evaluating {pretrained.Method.Name}, seed {seed}");
             var scores = Probe(pretrained.Encoder, seed);
-            return scores with { Psnr = pretrained.Mae is { } mae ? DecoderAnalysis.ReconstructionPsnr(mae, Test.Images, seed) : double.NaN };
+            return scores with { Psnr = pretrained.Mae is { } mae ? Psnr.OfReconstruction(mae, Test.Images, seed) : double.NaN };
         }).Metrics;
     }
 
@@ -282,8 +283,10 @@ public sealed class OcclusionStudy
     /// Every method at every seed, pretrained and probed, then the random-init and raw-pixel rows. Each model is
     /// disposed after its probes.
     /// </summary>
+    /// <param name="onStep">Every pretraining step of a model trained now (to redraw a live curve).</param>
+    /// <param name="onPretrained">Every pretrained model, trained or loaded (its stored curve).</param>
     public IReadOnlyList<MethodRun> Runs(IEnumerable<Method> methods, Action<MethodRun>? onRun = null, Action<Method, int, StepRecord>? onStep = null,
-        bool baselines = true, IReadOnlyList<int>? seeds = null)
+        Action<Pretrained>? onPretrained = null, bool baselines = true, IReadOnlyList<int>? seeds = null)
     {
         var runs = new List<MethodRun>();
         void Add(MethodRun r) { runs.Add(r); onRun?.Invoke(r); }
@@ -292,6 +295,7 @@ public sealed class OcclusionStudy
             foreach (var seed in seeds)
             {
                 using var pretrained = Pretrain(method, seed, onStep is null ? null : s => onStep(method, seed, s));
+                onPretrained?.Invoke(pretrained);
                 var scores = Evaluate(pretrained);
                 Add(new MethodRun(method.Name, seed, scores.FineTune, scores.Linear, scores.FewShot, scores.Psnr, pretrained.Metrics.Loss[^1], pretrained.Metrics.Seconds));
             }
@@ -352,5 +356,5 @@ public sealed class OcclusionStudy
     }
 
     /// <summary>notebooks/results/{name}-{size}.json at the repository root.</summary>
-    public static string ResultsPath(string name, RunSize size) => DecoderStudy.ResultsPath(name, size);
+    public static string ResultsPath(string name, RunSize size) => ResultsFile.PathFor(name, size);
 }

@@ -1,5 +1,7 @@
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
+using NotebookSsl.Analysis;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Studies.Occlusion;
 using NotebookSsl.Training;
 

@@ -1,8 +1,11 @@
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Analysis;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
+using NotebookSsl.Methods.Supervised;
 using NotebookSsl.Training;
 
 namespace NotebookSsl.Studies.OneImage;
@@ -37,7 +40,7 @@ public sealed record OneImageRecipe
     /// <summary>Linear probe on frozen mean-pooled patch tokens (the same feature for every method: the supervised ViT never trains its cls token).</summary>
     public TrainConfig Linear { get; init; } = LinearProbe.DefaultConfig;
     /// <summary>Supervised pretraining on the few labelled images (Table 8); its epochs are set so it runs about <see cref="Budget"/> steps.</summary>
-    public TrainConfig Supervised { get; init; } = Methods.Supervised.DefaultConfig;
+    public TrainConfig Supervised { get; init; } = SupervisedTraining.DefaultConfig;
     /// <summary>Seeds (mean ± std over them). A seed draws the images, the initialisation, the masks and the crops.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0, 1, 2];
 
@@ -57,7 +60,7 @@ public sealed record OneImageRecipe
             FineTune = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 0.2 },
             TenPercent = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 16, Lr = 1e-3, WarmupEpochs = 0.5 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 3, BatchSize = 32, WarmupEpochs = 1 },
-            Supervised = Methods.Supervised.DefaultConfig with { BatchSize = 5, Lr = 1e-3 },
+            Supervised = SupervisedTraining.DefaultConfig with { BatchSize = 5, Lr = 1e-3 },
             Seeds = [0, 1],
         },
         // planned for ≤ 20 min on a shared 2-core CPU with one torch thread (not yet run): 21 MAE pretrainings, 3 supervised and
@@ -73,7 +76,7 @@ public sealed record OneImageRecipe
             FineTune = FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 0.3 },
             TenPercent = FineTuning.DefaultConfig with { Epochs = 10, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 1 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 20, BatchSize = 128, WarmupEpochs = 2 },
-            Supervised = Methods.Supervised.DefaultConfig with { BatchSize = 64, Lr = 1e-3 },
+            Supervised = SupervisedTraining.DefaultConfig with { BatchSize = 64, Lr = 1e-3 },
             Seeds = [0, 1, 2],
         },
         // hours on one GPU: all of Fashion-MNIST labelled, a ViT-Tiny-like encoder, 5,000 pretraining steps
@@ -86,7 +89,7 @@ public sealed record OneImageRecipe
             FineTune = FineTuning.DefaultConfig with { Epochs = 30, WarmupEpochs = 3 },
             TenPercent = FineTuning.DefaultConfig with { Epochs = 100, WarmupEpochs = 5 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 50 },
-            Supervised = Methods.Supervised.DefaultConfig with { BatchSize = 256 },
+            Supervised = SupervisedTraining.DefaultConfig with { BatchSize = 256 },
             Seeds = [0, 1, 2],
         },
         _ => throw new ArgumentOutOfRangeException(nameof(size)),

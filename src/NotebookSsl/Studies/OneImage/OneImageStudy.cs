@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Analysis;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
+using NotebookSsl.Methods.Supervised;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
 
@@ -303,7 +306,7 @@ public sealed class OneImageStudy
         VisionTransformer? encoder = null;
         try
         {
-            return Probe("random-init", () => { Seeds.Set(seed); return encoder = new VisionTransformer(Recipe.Mae.Encoder); }, kind, seed);
+            return Probe("random-init", () => encoder = RandomInit.Encoder(Recipe.Mae.Encoder, seed), kind, seed);
         }
         finally { encoder?.Dispose(); }
     }
@@ -342,15 +345,15 @@ public sealed class OneImageStudy
         var source = Table8Source;
         var config = SupervisedConfig(seed);
         var key = new RunKey("fewimage-supervised", new { Data = "fashion-mnist", Recipe.PoolImages, Source = source, Recipe.Mae.Encoder, Train = config, Augmentation }, seed);
-        var run = Store.GetOrTrain(key, () => Methods.Supervised.Build(Recipe.Mae.Encoder, Pool.NumClasses, seed), model =>
+        var run = Store.GetOrTrain(key, () => SupervisedTraining.Build(Recipe.Mae.Encoder, Pool.NumClasses, seed), model =>
         {
             log?.Invoke($"supervised pretraining on {source.Label}, seed {seed}, {config.Epochs} epochs");
             using var subset = FewImages.Sample(Pool, source.Count, source.Sampling, seed);
             var augmentation = Augmentation;
             var clock = Stopwatch.StartNew();
-            var losses = Methods.Supervised.Train(model, subset.Images, subset.Labels, config, (x, g) => augmentation.Apply(x, g).Images)
+            var losses = SupervisedTraining.Steps(model, subset.Images, subset.Labels, config, (x, g) => augmentation.Apply(x, g).Images)
                 .Select(s => s.Loss).ToList();
-            return new SupervisedMetrics(losses, clock.Elapsed.TotalSeconds, Methods.Supervised.Accuracy(model, Test.Images, Test.Labels));
+            return new SupervisedMetrics(losses, clock.Elapsed.TotalSeconds, SupervisedTraining.Accuracy(model, Test.Images, Test.Labels));
         });
         run.Model.eval();
         return run;
