@@ -329,8 +329,18 @@ public sealed class OcclusionStudy
     public CkaCurve CkaOf(string method, VisionTransformer encoder, int seed) =>
         new(method, seed, Recipe.CkaRatios, CkaCurves(encoder, AnalysisImages, Recipe.CkaRatios, seed));
 
+    /// <summary>
+    /// As <see cref="CkaOf"/> for a C-MAE encoder given masked images the way it was trained: every patch, the masked
+    /// ones replaced by its learned mask token; features are the mean over all patch tokens on both sides.
+    /// </summary>
+    public CkaCurve CkaWithMaskTokens(string method, ContrastiveMae model, int seed) =>
+        new(method, seed, Recipe.CkaRatios, CkaCurves(model.Encoder, AnalysisImages, Recipe.CkaRatios, seed,
+            (images, mask) => model.Online.EmbedWithMaskTokens(images, mask)));
+
     /// <summary>[ratio][block] CKA of full vs masked images (see <see cref="CkaOf"/>).</summary>
-    public static double[][] CkaCurves(VisionTransformer encoder, Tensor images, IReadOnlyList<double> ratios, int seed)
+    /// <param name="maskedTokens">How a masked image enters the encoder: (images, mask [A, L], 1 = masked) → tokens; null: only the visible patches.</param>
+    public static double[][] CkaCurves(VisionTransformer encoder, Tensor images, IReadOnlyList<double> ratios, int seed,
+        Func<Tensor, Tensor, Tensor>? maskedTokens = null)
     {
         Shapes.Image(images, encoder.Config);
         bool wasTraining = encoder.training;
@@ -346,8 +356,9 @@ public sealed class OcclusionStudy
             {
                 var tokens = encoder.EmbedPatches(images);                                                         // [A, L, D]
                 var noise = rand(tokens.shape[0], tokens.shape[1], generator: generator).to(images.device);
-                var visible = RandomMasking.Apply(tokens, ratios[r], noise).Visible;                               // [A, K, D]
-                var masked = encoder.Encode(visible, returnHidden: true).Hidden.Select(h => h[.., 1..].mean(new long[] { 1 })).ToArray();
+                var view = RandomMasking.Apply(tokens, ratios[r], noise);                                          // visible [A, K, D]
+                var input = maskedTokens is null ? view.Visible : maskedTokens(images, view.Mask);                  // [A, K or L, D]
+                var masked = encoder.Encode(input, returnHidden: true).Hidden.Select(h => h[.., 1..].mean(new long[] { 1 })).ToArray();
                 result[r] = full.Zip(masked, (f, m) => Cka.Linear(f, m)).ToArray();
             }
             return result;

@@ -1,7 +1,7 @@
 using NotebookSsl.Data;
 using static TorchSharp.torch;
 
-namespace NotebookSsl.Tests.Methods;
+namespace NotebookSsl.Tests.Data;
 
 public class CutMixTests
 {

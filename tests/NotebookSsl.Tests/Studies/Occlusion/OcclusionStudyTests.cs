@@ -23,6 +23,20 @@ public class OcclusionStudyTests
     }
 
     [Fact]
+    public void CkaWithMaskTokensIsOneWhenNothingIsMasked()
+    {
+        Seeds.Set(0);
+        using var cmae = new NotebookSsl.Methods.CMae.ContrastiveMae(new NotebookSsl.Methods.CMae.CMaeConfig
+        {
+            Encoder = new VitConfig { ImageSize = 8, PatchSize = 2, Width = 16, Depth = 2, Heads = 2 }, HiddenDim = 16, Dim = 8,
+        });
+        var images = rand(24, 1, 8, 8, generator: new Generator(1));
+        var cka = OcclusionStudy.CkaCurves(cmae.Encoder, images, [0.0, 0.75], seed: 3, (x, mask) => cmae.Online.EmbedWithMaskTokens(x, mask));
+        Assert.All(cka[0], v => Assert.Equal(1.0, v, 5));
+        Assert.All(cka[1], v => Assert.InRange(v, 0.0, 0.999));
+    }
+
+    [Fact]
     public void ClaimsSerialiseWithTheFindingsSchemaNames()
     {
         var claim = new Claim("03", "R-MAE (Eq. 8, Table 1)", "R-MAE fine-tunes about as well as MAE", "82.7 vs 83.1", "fine-tune accuracy (%)", "a~b",
