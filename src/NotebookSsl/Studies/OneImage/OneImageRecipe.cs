@@ -64,15 +64,15 @@ public sealed record OneImageRecipe
             Seeds = [0, 1],
         },
         // planned for ≤ 20 min on a shared 2-core CPU with one torch thread (not yet run): 21 MAE pretrainings, 3 supervised and
-        // 9 contrastive/R-MAE ones of 200 steps; 45 fine-tunes of 62 steps of 32 (1,000 labels); 18 fine-tunes of 30 steps on 100
-        // labels; 18 linear probes. Per-step CPU times measured on the shared machine: MAE 0.13 s (2-block decoder; 1 here),
-        // fine-tune about 0.15 s; see the notebook's plan for the sum.
+        // 9 MoCo v3 / R-MAE / C-MAE ones of 120 steps; 45 fine-tunes of 62 steps of 32 (1,000 labels); 18 fine-tunes of 30
+        // steps on 100 labels; 18 linear probes. Per-step CPU times measured on the shared machine (MAE 0.13 s with a 2-block
+        // decoder, C-MAE 3.9x an MAE step per notebook 03) put pretraining at ≈ 6.2 s per budget step in all: see the notebook.
         RunSize.Quick => new OneImageRecipe
         {
             PoolImages = 20_000, LabelledImages = 1_000, TestImages = 1_000,
             Mae = new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 4, Heads = 4 }, DecoderWidth = 64, DecoderDepth = 1, DecoderHeads = 4 },
-            Pretrain = new TrainConfig { BatchSize = 64, Lr = 1.5e-3 },
-            Budget = new StepBudget(200, 20), Checkpoints = [25, 50, 100, 200],
+            Pretrain = new TrainConfig { BatchSize = 64, Lr = 2e-3 },   // notebooks 01 and 03's quick rate
+            Budget = new StepBudget(120, 12), Checkpoints = [15, 30, 60, 120],
             FineTune = FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 0.3 },
             TenPercent = FineTuning.DefaultConfig with { Epochs = 10, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 1 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 20, BatchSize = 128, WarmupEpochs = 2 },
