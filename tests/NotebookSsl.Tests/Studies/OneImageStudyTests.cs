@@ -1,5 +1,6 @@
 using NotebookSsl.Data;
 using NotebookSsl.Analysis;
+using NotebookSsl.Probes;
 using NotebookSsl.Runs;
 using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Methods.Mae;
@@ -149,6 +150,27 @@ public class OneImageStudyTests
         Assert.Contains(claims, c => c.Text == "MAE fine-tunes better than MoCo v3");
         Assert.Contains(claims, c => c.Text.StartsWith("C-MAE fine-tunes about as well as MAE"));
         Assert.Equal(t8, study.Table8Runs(OneImageOcclusion.Methods(study, RunSize.Smoke)));   // from the store
+    }
+
+    [Fact]
+    public void Pretraining_moves_the_encoder_away_from_the_random_init_of_its_seed()
+    {
+        using var dir = new TempDir();
+        using var pool = Random(80, 1, "pool");
+        using var test = Random(16, 2, "test");
+        var study = new OneImageStudy(Tiny(), new RunStore(dir.Path), pool, pool, test, SingleImage.ShippedPhotoPath());
+        var run = study.Pretrain(FewImageSource.Images(8), 0);
+        using var random = RandomInit.Encoder(study.Recipe.Mae.Encoder, 0);
+        using (run.Model)
+        {
+            var trained = run.Model.Encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            var moved = random.named_parameters().Count(p => !p.parameter.allclose(trained[p.name], rtol: 0, atol: 1e-6));
+            Assert.True(moved > 0.8 * trained.Count, $"{moved} of {trained.Count} encoder tensors moved");
+            using var scope = NewDisposeScope();
+            var a = NotebookSsl.Probes.Features.Extract(run.Model.Encoder, test.Images, NotebookSsl.Probes.FeatureKind.MeanPatch);
+            var b = NotebookSsl.Probes.Features.Extract(random, test.Images, NotebookSsl.Probes.FeatureKind.MeanPatch);
+            Assert.True((a - b).abs().max().item<float>() > 1e-3f);
+        }
     }
 
     [Fact]
