@@ -174,6 +174,25 @@ public class OneImageStudyTests
     }
 
     [Fact]
+    public void A_checkpoint_missing_beside_a_stored_run_is_trained_again_on_the_same_curve()
+    {
+        using var dir = new TempDir();
+        using var pool = Random(80, 1, "pool");
+        using var test = Random(16, 2, "test");
+        var log = new List<string>();
+        var study = new OneImageStudy(Tiny(), new RunStore(dir.Path), pool, pool, test, SingleImage.ShippedPhotoPath(), log.Add);
+        var final = study.Pretrain(FewImageSource.Images(1), 1);            // no checkpoints kept
+        final.Model.Dispose();
+        var mid = study.Checkpoint(FewImageSource.Images(1), 1, 2);         // trains the run again to store step 2
+        mid.Model.Dispose();
+        Assert.Equal(2, log.Count(l => l.StartsWith("pretraining MAE on 1 image, seed 1")));
+        Assert.Equal(2, mid.Metrics.Steps);
+        Assert.Equal(final.Metrics.Loss.Take(2), mid.Metrics.Loss);          // the same seed replays the same curve
+        Assert.Equal(study.IndicesOf(FewImageSource.Images(1), 1), mid.Metrics.Indices);
+        Assert.Throws<ArgumentException>(() => study.Checkpoint(FewImageSource.Images(1), 1, 3));   // not a recipe checkpoint
+    }
+
+    [Fact]
     public void Same_seed_same_pretraining()
     {
         using var pool = Random(80, 1, "pool");
