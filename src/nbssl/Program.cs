@@ -19,7 +19,7 @@ usage: nbssl run NOTEBOOK... [--param name=value]... [--out DIR]
   --echo                   also stream cells' console output and displayed values to stderr
   --timeout SECONDS        stop a notebook that runs longer (recorded as the running cell's error)
 
-""" + TrainCommands.Usage + """
+""" + TrainCommands.Usage + KernelCommand.Usage + """
 
 exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad usage.
 """;
@@ -35,6 +35,7 @@ exit code: 0 when every notebook ran to the end, 1 when a cell failed, 2 on bad 
                 "worker" => RunWorker(args[1..]),
                 "pretrain" => TrainCommands.Pretrain(args[1..]),
                 "bench" => TrainCommands.Bench(args[1..]),
+                "kernel" => KernelCommand.Run(args[1..]),
                 "--version" => Version(),
                 _ => Fail($"unknown command '{args[0]}'"),
             };
