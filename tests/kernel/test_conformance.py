@@ -23,6 +23,7 @@ import tempfile
 import time
 import unittest
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parents[2]
 DLL = Path(os.environ.get("NBSSL_DLL") or ROOT / "src/nbssl/bin/Release/net10.0/nbssl.dll")
@@ -149,9 +150,12 @@ class Protocol(unittest.TestCase):
         cls.km.shutdown_kernel(now=True)
 
     def drain(self):
-        for channel in (self.kc.shell_channel, self.kc.iopub_channel):
-            while channel.msg_ready():
-                channel.get_msg(timeout=1)
+        for get in (self.kc.get_shell_msg, self.kc.get_iopub_msg):
+            while True:
+                try:
+                    get(timeout=0.2)
+                except Empty:
+                    break
 
     def test_wrong_signature_is_not_executed(self):
         marker = TMP / "bad-signature-ran"
@@ -164,8 +168,8 @@ class Protocol(unittest.TestCase):
         # the kernel answers the next, correctly signed, request; the forged one gets no reply and never runs
         content, _ = execute(self.kc, "6 * 7", timeout=60)
         self.assertEqual(content["status"], "ok")
-        time.sleep(1)
-        self.assertFalse(self.kc.shell_channel.msg_ready(), "the forged request got a reply")
+        with self.assertRaises(Empty, msg="the forged request got a reply"):
+            self.kc.get_shell_msg(timeout=1)
         self.assertFalse(marker.exists(), "the forged request was executed")
         # an unsigned message (empty signature) is dropped too
         unsigned = Session(key=b"", username="attacker")
@@ -194,7 +198,7 @@ foreach (var step in MaePretraining.Run(mae, images, recipe.Pretrain with { Epoc
         while time.time() < deadline:
             try:
                 reply = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
-            except Exception:
+            except Empty:
                 break
             if reply["parent_header"].get("msg_id") == msg_id:
                 return reply
@@ -205,7 +209,7 @@ foreach (var step in MaePretraining.Run(mae, images, recipe.Pretrain with { Epoc
         while time.time() < deadline:
             try:
                 m = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
-            except Exception:
+            except Empty:
                 break
             if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream":
                 return m
@@ -247,6 +251,15 @@ foreach (var step in MaePretraining.Run(mae, images, recipe.Pretrain with { Epoc
         self.assertIn("OperationCanceled", reply["content"]["ename"])
         content, outputs = execute(self.kc, 'Console.WriteLine("still here");', timeout=60)
         self.assertEqual(stdout_of(outputs).strip(), "still here")
+
+    def test_after_an_error_the_queued_cells_are_aborted(self):
+        self.drain()
+        first = self.kc.execute('System.Threading.Thread.Sleep(1000); throw new Exception("first fails");')
+        second = self.kc.execute('Console.WriteLine("second ran");')
+        self.assertEqual(self.wait_reply(first, 60)["content"]["status"], "error")
+        self.assertEqual(self.wait_reply(second, 10)["content"]["status"], "aborted")
+        content, outputs = execute(self.kc, 'Console.WriteLine("third ran");', timeout=60)
+        self.assertEqual(stdout_of(outputs).strip(), "third ran")
 
     def test_zz_restart_ends_a_tight_loop(self):
         self.drain()

@@ -307,8 +307,9 @@ public sealed class KernelServer : IExecutionListener, IDisposable
                     ["traceback"] = currentError["traceback"]?.DeepClone() ?? new JsonArray(),
                 };
         }
-        Reply(shell, m, "execute_reply", reply);
+        // before the reply: only what was queued behind the failed cell (Run All) is aborted, not what comes after
         if (!ok && stopOnError) AbortQueued();
+        Reply(shell, m, "execute_reply", reply);
         if (!fsharpWarm)
         {
             // after the first cell, so it does not slow that one down: the first F# cell then finds FSI ready
@@ -322,7 +323,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
     {
         NetMQMessage? frames = null;
         var keep = new List<Message>();
-        while (shell.TryReceiveMultipartMessage(TimeSpan.FromMilliseconds(20), ref frames))
+        while (shell.TryReceiveMultipartMessage(TimeSpan.Zero, ref frames))
         {
             var m = wire.Parse(frames, out var problem);
             if (m is null) { Log($"shell: dropped a message ({problem}); it was not executed"); continue; }
