@@ -178,19 +178,23 @@ class Protocol(unittest.TestCase):
         self.assertEqual(content["status"], "ok")
         self.assertFalse(marker.exists(), "the unsigned request was executed")
 
+    # the library's training stream takes the cell's cancellation token (it ends between two steps, the model
+    # keeps its weights); the cell's next output after the interrupt raises OperationCanceledException
     TRAINING_CELL = """
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.Pretrain;
 TorchSharp.torch.set_num_threads(1);
-var recipe = MaeRecipe.For(RunSizes.Parse("smoke"), 0);
+var recipe = MaePipeline.RecipeFor(RunSize.Smoke, 0);
 var mae = new MaskedAutoencoder(recipe.Mae);
 var images = TorchSharp.torch.rand(32, 1, 28, 28);
 long stepsDone = 0;
-foreach (var step in MaePretraining.Run(mae, images, recipe.Pretrain with { Epochs = 1000000, BatchSize = 16 }))
+foreach (var step in MaePretraining.Steps(mae, images, recipe.Pretrain with { Epochs = 1000000, BatchSize = 16 }, cancel: cancellation))
 {
     stepsDone = step.Step + 1;
-    Console.WriteLine($"step {step.Step}: loss {step.Loss:F4}");
+    if (step.Step < 3) Console.WriteLine($"step {step.Step}: loss {step.Loss:F4}");
 }
+Console.WriteLine($"stopped after {stepsDone} steps");
 """
 
     def wait_reply(self, msg_id, timeout):

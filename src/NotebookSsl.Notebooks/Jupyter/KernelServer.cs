@@ -308,8 +308,14 @@ public sealed class KernelServer : IExecutionListener, IDisposable
                 };
         }
         // before the reply: only what was queued behind the failed cell (Run All) is aborted, not what comes after
-        if (!ok && stopOnError) AbortQueued();
+        var aborted = !ok && stopOnError ? TakeQueuedExecutes() : [];
         Reply(shell, m, "execute_reply", reply);
+        foreach (var a in aborted)
+        {
+            Publish(a, "status", new JsonObject { ["execution_state"] = "busy" });
+            Reply(shell, a, "execute_reply", new JsonObject { ["status"] = "aborted", ["execution_count"] = executionCount });
+            Publish(a, "status", new JsonObject { ["execution_state"] = "idle" });
+        }
         if (!fsharpWarm)
         {
             // after the first cell, so it does not slow that one down: the first F# cell then finds FSI ready
@@ -318,21 +324,19 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         }
     }
 
-    /// <summary>After a failed cell: execute requests already queued (Run All) are answered "aborted", not run.</summary>
-    void AbortQueued()
+    /// <summary>After a failed cell: the execute requests already queued behind it (Run All), to be answered "aborted", not run.</summary>
+    List<Message> TakeQueuedExecutes()
     {
         NetMQMessage? frames = null;
-        var keep = new List<Message>();
+        var executes = new List<Message>();
         while (shell.TryReceiveMultipartMessage(TimeSpan.Zero, ref frames))
         {
             var m = wire.Parse(frames, out var problem);
-            if (m is null) { Log($"shell: dropped a message ({problem}); it was not executed"); continue; }
-            if (m.Type != "execute_request") { keep.Add(m); continue; }
-            Publish(m, "status", new JsonObject { ["execution_state"] = "busy" });
-            Reply(shell, m, "execute_reply", new JsonObject { ["status"] = "aborted", ["execution_count"] = executionCount });
-            Publish(m, "status", new JsonObject { ["execution_state"] = "idle" });
+            if (m is null) Log($"shell: dropped a message ({problem}); it was not executed");
+            else if (m.Type == "execute_request") executes.Add(m);
+            else pendingShell.Enqueue(m);
         }
-        foreach (var k in keep) pendingShell.Enqueue(k);
+        return executes;
     }
 
     // ---- outputs of the running cell (IExecutionListener) -----------------------------------------------
