@@ -287,7 +287,8 @@ def prepare_notebook(path):
             continue
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         kernel = (cell.get("metadata", {}).get("polyglot_notebook", {}) or {}).get("kernelName")
-        if kernel == "fsharp" and not source.lstrip().startswith("#!"):
+        first = source.lstrip().split("\n", 1)[0].strip().lower()
+        if kernel == "fsharp" and first not in ("#!fsharp", "#!f#", "#!fs"):
             cell["source"] = "#!fsharp\n" + source
     return nb
 
