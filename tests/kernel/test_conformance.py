@@ -313,12 +313,14 @@ class Notebooks(unittest.TestCase):
         run = subprocess.run(
             ["jupyter", "nbconvert", "--stdin", "--to", "notebook", "--execute", "--output", name, "--output-dir", str(out),
              "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.startup_timeout=180"],
-            input=json.dumps(nb), text=True, cwd=source.parent, capture_output=True)
+            input=json.dumps(nb), text=True, cwd=source.parent, capture_output=True,
+            env=dict(os.environ, NBSSL_RUNS=str(TMP / f"runs-kernel-{name}")))   # a fresh run store: trains, as nbssl run below
         self.assertEqual(run.returncode, 0, run.stderr[-3000:])
         TIMINGS[f"nbconvert --execute {name} (s)"] = round(time.time() - started, 1)
         executed = json.loads((out / f"{name}.ipynb").read_text())
         reference_dir = TMP / "nbssl-run"
-        run = subprocess.run(["dotnet", str(DLL), "run", str(source), "--out", str(reference_dir)], capture_output=True, text=True)
+        run = subprocess.run(["dotnet", str(DLL), "run", str(source), "--out", str(reference_dir)], capture_output=True, text=True,
+                             env=dict(os.environ, NBSSL_RUNS=str(TMP / f"runs-nbssl-{name}")))
         self.assertEqual(run.returncode, 0, run.stderr[-3000:])
         reference = json.loads((reference_dir / f"{name}.ipynb").read_text())
         code = [c for c in executed["cells"] if c["cell_type"] == "code"]
@@ -339,6 +341,55 @@ class Notebooks(unittest.TestCase):
 
     def test_01_decoder_locality(self):
         self.run_notebook("01-decoder-locality")
+
+
+class Browser(unittest.TestCase):
+    """The classic Jupyter Notebook server with the kernel, driven by headless Chromium (playwright-core from npm)."""
+
+    CELLS = [
+        "var xs = Enumerable.Range(0, 20).ToArray();\nvar ys = xs.Select(x => Math.Sin(x / 3.0)).ToArray();",
+        "display(Plotly.NET.CSharp.Chart.Line<int, double, string>(x: xs, y: ys, Name: \"sin\"));",
+    ]
+
+    def test_a_chart_draws_in_the_classic_notebook(self):
+        chromium = shutil.which("chromium")
+        if not (chromium and shutil.which("node") and shutil.which("npm") and shutil.which("jupyter-notebook")):
+            self.skipTest("needs chromium, node, npm and jupyter-notebook (apt-get install chromium npm jupyter-notebook)")
+        modules = TMP / "npm"
+        npm = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(modules), "playwright-core@1"],
+                             capture_output=True, text=True)
+        self.assertEqual(npm.returncode, 0, npm.stderr[-2000:])
+        root = TMP / "notebook-server"
+        root.mkdir(exist_ok=True)
+        nb = {"nbformat": 4, "nbformat_minor": 5,
+              "metadata": {"kernelspec": {"name": "nbssl-csharp", "display_name": "C# (nbssl)", "language": "csharp"}},
+              "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": c, "outputs": [], "execution_count": None}
+                        for i, c in enumerate(self.CELLS)]}
+        (root / "chart.ipynb").write_text(json.dumps(nb))
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen(
+            ["jupyter-notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+             "--NotebookApp.token=nbssl-test", "--NotebookApp.password=", f"--notebook-dir={root}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(3)
+            shot = TMP / "chart.png"
+            env = dict(os.environ, NODE_PATH=str(modules / "node_modules"), CHROMIUM=chromium)
+            run = subprocess.run(["node", str(Path(__file__).parent / "notebook_chart.mjs"),
+                                  f"http://127.0.0.1:{port}/notebooks/chart.ipynb?token=nbssl-test", str(shot)],
+                                 capture_output=True, text=True, env=env, timeout=400)
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-2000:])
+            self.assertIn("drawn", run.stdout)
+            self.assertGreater(shot.stat().st_size, 10000)
+            keep = os.environ.get("NBSSL_KEEP_SCREENSHOT")
+            if keep:
+                shutil.copy(shot, keep)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 class Kernelspecs(unittest.TestCase):
