@@ -6,6 +6,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Scripting;
 using NotebookSsl.Notebooks.Execution;
 
+using NotebookSsl.Notebooks.Display;
+
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>

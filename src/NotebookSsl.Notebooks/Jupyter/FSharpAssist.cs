@@ -1,6 +1,8 @@
 using System.Reflection;
 using NotebookSsl.Notebooks.Execution;
 
+using NotebookSsl.Notebooks.Display;
+
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>

@@ -7,6 +7,8 @@ using NetMQ.Sockets;
 using NotebookSsl.Notebooks.Documents;
 using NotebookSsl.Notebooks.Execution;
 
+using NotebookSsl.Notebooks.Display;
+
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>
@@ -341,11 +343,11 @@ public sealed class KernelServer : IExecutionListener, IDisposable
 
     // ---- outputs of the running cell (IExecutionListener) -----------------------------------------------
 
-    public void CellStarted(PlannedCell cell, int ordinal, int total) { }
+    void IExecutionListener.CellStarted(PlannedCell cell, int ordinal, int total) { }
 
-    public void CellFinished(PlannedCell cell, int executionCount, DateTimeOffset start, TimeSpan elapsed, JsonObject? error) { }
+    void IExecutionListener.CellFinished(PlannedCell cell, int executionCount, DateTimeOffset start, TimeSpan elapsed, JsonObject? error) { }
 
-    public void Output(int cell, JsonObject output, string? displayId)
+    void IExecutionListener.Output(int cell, JsonObject output, string? displayId)
     {
         Message? parent;
         bool silent;
@@ -385,7 +387,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         }
     }
 
-    public void Update(int cell, string displayId, JsonObject output)
+    void IExecutionListener.Update(int cell, string displayId, JsonObject output)
     {
         Message? parent;
         lock (state) parent = current;
@@ -428,7 +430,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         if (parent is null || !allowed)
             throw new InvalidOperationException("this front-end does not take input (allow_stdin is false): Console.ReadLine cannot read here");
         Console.Out.Flush();
-        var token = Kernel.cancellation;
+        var token = DisplayFunctions.cancellation;
         lock (stdinGate)
         {
             Send(stdin, wire.Create("input_request", new JsonObject { ["prompt"] = prompt, ["password"] = password }, parent));

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using StbImageWriteSharp;
 
+using NotebookSsl.Notebooks.Display;
+
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>

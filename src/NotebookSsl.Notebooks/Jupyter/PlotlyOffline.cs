@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 
+using NotebookSsl.Notebooks.Display;
+
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using NetMQ;
+using NotebookSsl.Notebooks.Display;
 using NotebookSsl.Notebooks.Jupyter;
 
 namespace NotebookSsl.Notebooks.Tests.Jupyter;
