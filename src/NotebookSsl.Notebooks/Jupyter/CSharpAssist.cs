@@ -159,7 +159,8 @@ public static class CSharpAssist
         }
         else if (symbol.ContainingAssembly is { } asm && symbol.GetDocumentationCommentId() is { } id)
         {
-            var docs = DocsFor(asm.Identity.Name);
+            // CoreLib's public types are documented in the reference pack's System.Runtime.xml
+            var docs = DocsFor(asm.Identity.Name == "System.Private.CoreLib" ? "System.Runtime" : asm.Identity.Name);
             if (docs is not null) docs.TryGetValue(id, out member);
             if (member is null && symbol is IMethodSymbol { IsGenericMethod: true } or INamedTypeSymbol { IsGenericType: true }
                 && symbol.OriginalDefinition.GetDocumentationCommentId() is { } id2 && docs is not null)
