@@ -23,9 +23,7 @@ static class PretrainCommand
 
     static int Run(RunSize size, int seed, string outDir)
     {
-        // before training, not after: a model that cannot be saved is work lost
-        try { OutputFolder.EnsureWritable(outDir, "--out"); }
-        catch (IOException e) { throw new UsageException(e.Message); }
+        WritableFolder.EnsureWritable(outDir, "--out");   // before training, not after: a lost model costs minutes to hours
         var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
