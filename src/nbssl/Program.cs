@@ -21,6 +21,7 @@ public static class Program
         BenchCommand.Create(),
         FindingsCommand.Create(),
         WorkerCommand.Create(),
+        KernelCommand.Create(),
     };
 
     public static int Main(string[] args) => Invoke(Build(), args, Console.Out, Console.Error);
