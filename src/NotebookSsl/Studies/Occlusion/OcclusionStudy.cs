@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Serialization;
 using NotebookSsl.Analysis;
 using NotebookSsl.Data;
 using NotebookSsl.Runs;
@@ -63,25 +62,6 @@ public sealed record CkaCurve(string Method, int Seed, IReadOnlyList<double> Rat
     /// <summary>The mean over blocks and ratios: one number per encoder.</summary>
     public double Mean => Cka.SelectMany(r => r).Average();
 }
-
-/// <summary>One value per seed, named (a claim's side).</summary>
-public sealed record NamedValues([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("values")] double[] Values);
-
-/// <summary>One point of an increasing/decreasing claim.</summary>
-public sealed record SeriesPoint([property: JsonPropertyName("x")] double X, [property: JsonPropertyName("values")] double[] Values);
-
-/// <summary>A claim of the results JSON (the schema `nbssl findings` reads); the verdict is left to the generator.</summary>
-public sealed record Claim(
-    [property: JsonPropertyName("section")] string Section,
-    [property: JsonPropertyName("experiment")] string Experiment,
-    [property: JsonPropertyName("claim")] string Text,
-    [property: JsonPropertyName("paper")] string Paper,
-    [property: JsonPropertyName("metric")] string Metric,
-    [property: JsonPropertyName("expect")] string Expect,
-    [property: JsonPropertyName("a")] NamedValues? A = null,
-    [property: JsonPropertyName("b")] NamedValues? B = null,
-    [property: JsonPropertyName("series")] IReadOnlyList<SeriesPoint>? Series = null,
-    [property: JsonPropertyName("tolerance")] double? Tolerance = null);
 
 /// <summary>
 /// Notebook 03's runs (relaxmim §2–3 on Fashion-MNIST), each kept in a <see cref="RunStore"/>: pretraining of MAE,

@@ -1,8 +1,9 @@
+using NotebookSsl.Studies.Findings;
 using NotebookSsl.Studies.Occlusion;
 
 namespace NotebookSsl.Studies.OneImage;
 
-/// <summary>Notebook 04's claims, built from its tables (accuracies in %), as notebook 03's <see cref="Claim"/> records (the findings page's schema).</summary>
+/// <summary>Notebook 04's claims, built from its tables (accuracies in %), as <see cref="Claim"/> records (the findings page's schema).</summary>
 public static class OneImageClaims
 {
     /// <summary>Exact first-column texts of section 04 in shared/EXPERIMENTS.md.</summary>
@@ -13,19 +14,19 @@ public static class OneImageClaims
 
     static double[] Percent(IEnumerable<double> v) => v.Select(x => Math.Round(100 * x, 2)).ToArray();
 
-    static NamedValues? Side<T>(IEnumerable<T> runs, string name, Func<T, bool> pick, Func<T, double> value)
+    static ClaimSide? Side<T>(IEnumerable<T> runs, string name, Func<T, bool> pick, Func<T, double> value)
     {
         var v = runs.Where(pick).Select(value).Where(double.IsFinite).ToArray();
-        return v.Length == 0 ? null : new NamedValues(name, Percent(v));
+        return v.Length == 0 ? null : new ClaimSide(name, Percent(v));
     }
 
     /// <summary>The claims of Tables 6–8; a claim whose rows did not run (e.g. a pending method) is left out.</summary>
     public static IReadOnlyList<Claim> Build(IReadOnlyList<FewImageRun> table6, IReadOnlyList<FewImageRun> table7, IReadOnlyList<MethodRun> table8, int subsetImages)
     {
         var claims = new List<Claim>();
-        void Add(string experiment, string text, string paper, string metric, string expect, NamedValues? a, NamedValues? b, double? tolerance = null)
+        void Add(string experiment, string text, string paper, string metric, string expect, ClaimSide? a, ClaimSide? b, double? tolerance = null)
         {
-            if (a is not null && b is not null) claims.Add(new Claim("04", experiment, text, paper, metric, expect, a, b, null, tolerance));
+            if (a is not null && b is not null) claims.Add(Claim.Pair("04", experiment, text, paper, metric, expect, a, b, tolerance));
         }
         const string ft = "fine-tune accuracy (%)";
         var one = Side(table6, "MAE, 1 image", r => r.Source == "1 image", r => r.FineTune);
@@ -44,7 +45,7 @@ public static class OneImageClaims
         Add(Table7, $"{subsetImages} images, one per class in turn, pretrain as well as {subsetImages} random images", "82.2 (one per class) vs 82.2 (random)", ft, "a~b",
             Side(table7, "one per class", r => r.Source.EndsWith("(one per class)"), r => r.FineTune), byRandom, Tolerance);
 
-        NamedValues? M(string method, Func<MethodRun, double> value) => Side(table8, method, r => r.Method == method, value);
+        ClaimSide? M(string method, Func<MethodRun, double> value) => Side(table8, method, r => r.Method == method, value);
         const string lin = "linear-probe accuracy (%)", ten = "10 % fine-tune accuracy (%)";
         Add(Table8, "MAE's linear probe is below the supervised ViT's", "13.8 (MAE) vs 33.1 (supervised)", lin, "a<b", M("MAE", r => r.Linear), M("supervised", r => r.Linear));
         Add(Table8, "MAE fine-tunes better than the supervised ViT", "82.2 (MAE) vs 81.0 (supervised)", ft, "a>b", M("MAE", r => r.FineTune), M("supervised", r => r.FineTune));

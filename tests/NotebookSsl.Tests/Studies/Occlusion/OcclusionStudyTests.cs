@@ -1,6 +1,7 @@
 using NotebookSsl.Runs;
 using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Models;
+using NotebookSsl.Studies.Findings;
 using NotebookSsl.Studies.Occlusion;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
@@ -39,8 +40,8 @@ public class OcclusionStudyTests
     [Fact]
     public void ClaimsSerialiseWithTheFindingsSchemaNames()
     {
-        var claim = new Claim("03", "R-MAE (Eq. 8, Table 1)", "R-MAE fine-tunes about as well as MAE", "82.7 vs 83.1", "fine-tune accuracy (%)", "a~b",
-            new NamedValues("R-MAE", [1, 2]), new NamedValues("MAE", [3, 4]), Tolerance: 1.0);
+        var claim = Claim.Pair("03", "R-MAE (Eq. 8, Table 1)", "R-MAE fine-tunes about as well as MAE", "82.7 vs 83.1", "fine-tune accuracy (%)", "a~b",
+            new ClaimSide("R-MAE", [1, 2]), new ClaimSide("MAE", [3, 4]), tolerance: 1.0);
         var json = System.Text.Json.JsonSerializer.Serialize(claim, RunJson.Options);
         foreach (var name in new[] { "\"section\"", "\"experiment\"", "\"claim\"", "\"paper\"", "\"metric\"", "\"expect\"", "\"a\"", "\"b\"", "\"series\"", "\"tolerance\"", "\"values\"", "\"name\"" })
             Assert.Contains(name, json);
