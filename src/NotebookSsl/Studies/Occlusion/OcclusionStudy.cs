@@ -236,15 +236,12 @@ public sealed class OcclusionStudy
         }).Metrics;
     }
 
-    /// <summary>The linear probe on raw pixels (the flattened image as the feature; stored).</summary>
+    /// <summary>The encoder's linear probe on raw pixels (<see cref="RawPixels.Linear"/>: standardised pixels; stored).</summary>
     public double RawPixelLinear(int seed)
     {
-        var key = new RunKey("raw-pixel-linear", new { Data = "fashion-mnist", Recipe.TrainImages, Recipe.TestImages, Linear = Recipe.Linear with { Seed = seed } }, seed);
+        var key = new RunKey("raw-pixel-linear", new { Data = "fashion-mnist", Recipe.TrainImages, Recipe.TestImages, Linear = Recipe.Linear with { Seed = seed }, Pixels = "standardised" }, seed);
         return Store.GetOrCompute(key, () =>
-        {
-            using var scope = NewDisposeScope();
-            return LinearProbe.OnFeatures(Train.Images.flatten(1), Train.Labels, Test.Images.flatten(1), Test.Labels, Train.NumClasses, Recipe.Linear with { Seed = seed }).Accuracy;
-        }).Metrics;
+            RawPixels.Linear(Train.Images, Train.Labels, Test.Images, Test.Labels, Train.NumClasses, Recipe.Linear with { Seed = seed }).Accuracy).Metrics;
     }
 
     ProbeScores Probe(VisionTransformer encoder, int seed)

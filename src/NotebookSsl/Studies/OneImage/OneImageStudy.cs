@@ -311,17 +311,18 @@ public sealed class OneImageStudy
         finally { encoder?.Dispose(); }
     }
 
-    /// <summary>The linear probe on raw pixels (flattened), trained on the labelled set: what a probe gets with no encoder at all.</summary>
+    /// <summary>
+    /// The encoder's linear probe on raw pixels (<see cref="RawPixels.Linear"/>: standardised pixels), trained on the labelled
+    /// set: what a probe gets with no encoder at all.
+    /// </summary>
     public double RawPixelLinear(int seed)
     {
         var config = Recipe.Linear with { Seed = seed };
-        var key = new RunKey("fewimage-raw-pixels", new { Data = "fashion-mnist", Recipe.LabelledImages, Recipe.TestImages, Train = config }, seed);
+        var key = new RunKey("fewimage-raw-pixels", new { Data = "fashion-mnist", Recipe.LabelledImages, Recipe.TestImages, Train = config, Pixels = "standardised" }, seed);
         return Store.GetOrCompute(key, () =>
         {
             var clock = Stopwatch.StartNew();
-            using var train = Labelled.Images.flatten(1);   // [N, C·H·W]
-            using var test = Test.Images.flatten(1);        // [M, C·H·W]
-            var accuracy = LinearProbe.OnFeatures(train, Labelled.Labels, test, Test.Labels, Labelled.NumClasses, config).Accuracy;
+            var accuracy = RawPixels.Linear(Labelled.Images, Labelled.Labels, Test.Images, Test.Labels, Labelled.NumClasses, config).Accuracy;
             return new ProbeScore(accuracy, clock.Elapsed.TotalSeconds);
         }).Metrics.Accuracy;
     }

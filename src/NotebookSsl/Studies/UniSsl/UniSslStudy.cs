@@ -267,18 +267,17 @@ public sealed class UniSslStudy
         return Evaluate(encoder, $"random-init-{Recipe.Encoder.Width}x{Recipe.Encoder.Depth}-p{Recipe.Encoder.PatchSize}-seed{seed}", seed, FeatureKind.MeanPatch);
     }
 
-    /// <summary>Raw pixels: linear probe and k-NN on the flattened images (no fine-tune: there is no encoder). Deterministic but for the probe's seed.</summary>
+    /// <summary>
+    /// Raw pixels: the encoders' linear probe and k-NN on the standardised pixels (<see cref="RawPixels.Run"/>; no fine-tune:
+    /// there is no encoder). Deterministic but for the probe's seed.
+    /// </summary>
     public ProbeScores EvaluateRawPixels(int seed)
     {
-        var key = new RunKey("rawpixel-eval", new { Data = "fashion-mnist", Recipe.TrainImages, Recipe.TestImages, Linear = Recipe.Linear with { Seed = seed }, Recipe.KnnK }, seed);
+        var key = new RunKey("rawpixel-eval", new { Data = "fashion-mnist", Recipe.TrainImages, Recipe.TestImages, Linear = Recipe.Linear with { Seed = seed }, Recipe.KnnK, Pixels = "standardised" }, seed);
         return Store.GetOrCompute(key, () =>
         {
-            using var scope = NewDisposeScope();
-            var train = Train.Images.flatten(1);   // [N, C·H·W]
-            var test = Test.Images.flatten(1);
-            var linear = LinearProbe.OnFeatures(train, Train.Labels, test, Test.Labels, Train.NumClasses, Recipe.Linear with { Seed = seed }).Accuracy;
-            var knn = Knn.OnFeatures(train, Train.Labels, test, Test.Labels, Train.NumClasses, Recipe.KnnK).Accuracy;
-            return new ProbeScores(double.NaN, double.NaN, linear, knn, []);
+            var raw = RawPixels.Run(Train.Images, Train.Labels, Test.Images, Test.Labels, Train.NumClasses, Recipe.Linear with { Seed = seed }, Recipe.KnnK);
+            return new ProbeScores(double.NaN, double.NaN, raw.Linear.Accuracy, raw.Knn.Accuracy, []);
         }).Metrics;
     }
 
