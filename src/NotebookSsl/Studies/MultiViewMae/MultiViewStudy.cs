@@ -34,7 +34,7 @@ public sealed record MultiViewStudyRecipe
         {
             RunSize.Smoke => new MultiViewStudyRecipe
             {
-                Probe = probe, MvMae = main, AblationSeeds = [0, 1],
+                Probe = probe, MvMae = main, AblationSeeds = [0],
                 MaskRatios = [0.5, 0.75], Lambdas = [1.0, 2.0], DecoderDepths = [1, 2], SweepSeeds = [0], SweepFineTune = true,
             },
             // 3 seeds of MV-MAE and MAE, 2 of each ablation; Table 5 at 3 points per axis (the paper: 5), one seed. λ = 0
