@@ -51,9 +51,12 @@ var threads = 1;         // torch CPU threads; 0: libtorch's default (one per co
 cs(r"""
 #r "nuget: Plotly.NET, 6.0.0"
 #r "nuget: Plotly.NET.CSharp, 0.14.0"
-using NotebookSsl.Experiments;
+using NotebookSsl.Analysis;
 using NotebookSsl.IO;
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Probes;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.DecoderLocality;
 using Plotly.NET.CSharp;
 using static TorchSharp.torch;
 using GChart = Plotly.NET.GenericChart;
@@ -71,7 +74,7 @@ Console.WriteLine($"size {runSize}: {study.Train.Count} train / {study.Test.Coun
 Console.WriteLine($"encoder: {enc.Depth} blocks, width {enc.Width}, {enc.Heads} heads, {g}×{g} patches of {enc.PatchSize} px; decoder: {recipe.Mae.DecoderDepth} blocks, width {recipe.Mae.DecoderWidth}, {recipe.Mae.DecoderHeads} heads; mask ratio {recipe.Mae.MaskRatio}");
 Console.WriteLine($"pretraining: {recipe.Pretrain.Epochs} epochs, batch {recipe.Pretrain.BatchSize}, lr {recipe.Pretrain.PeakLr:g3}; seeds {string.Join(", ", recipe.Seeds)}");
 Console.WriteLine($"run store: {study.Store.Root}");
-Console.WriteLine($"{environment.Torch} (using {get_num_threads()}); {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit ?? "?"}");
+Console.WriteLine($"{environment.Torch} (using {get_num_threads()}); {environment.Cores} cores ({environment.Cpu}); commit {environment.GitCommit?[..7] ?? "?"}");
 """)
 
 md(r"""
@@ -215,15 +218,12 @@ values shared from C#.
 cs(r"""
 var supervised = study.Supervised(recipe.Seeds[0]);
 Console.WriteLine($"supervised ViT: {(supervised.Loaded ? "loaded" : "trained")}, {supervised.Metrics.Seconds:F0} s, held-out accuracy {supervised.Metrics.TestAccuracy:P1}");
-double[] maeDistance = DecoderAnalysis.EncoderDistance(mae.Model.Encoder, analysisImages);
-double[] supervisedDistance = DecoderAnalysis.EncoderDistance(supervised.Model.Encoder, analysisImages);
-double[] maeMaskedDistance = DecoderAnalysis.MaskedEncoderDistance(mae.Model, analysisImages);
+double[] maeDistance = AttentionDistance.OfEncoder(mae.Model.Encoder, analysisImages);
+double[] supervisedDistance = AttentionDistance.OfEncoder(supervised.Model.Encoder, analysisImages);
+double[] maeMaskedDistance = AttentionDistance.OfMaskedEncoder(mae.Model, analysisImages);
 double[] randomDistance;
-{
-    NotebookSsl.Training.Seeds.Set(recipe.Seeds[0]);
-    using var randomEncoder = new NotebookSsl.Models.VisionTransformer(enc);
-    randomDistance = DecoderAnalysis.EncoderDistance(randomEncoder, analysisImages);
-}
+using (var randomEncoder = RandomInit.Encoder(enc, recipe.Seeds[0]))
+    randomDistance = AttentionDistance.OfEncoder(randomEncoder, analysisImages);
 Console.WriteLine("layer  MAE   supervised  random-init  MAE on visible tokens (px)");
 for (int l = 0; l < maeDistance.Length; l++)
     Console.WriteLine($"{l + 1,5}  {maeDistance[l],5:F2}  {supervisedDistance[l],10:F2}  {randomDistance[l],11:F2}  {maeMaskedDistance[l],8:F2}");
@@ -262,10 +262,8 @@ display(Chart.Combine(sweep.Select(p =>
     .WithXAxisStyle<int, int, string>(TitleText: "encoder layer").WithYAxisStyle<double, double, string>(TitleText: "mean attention distance (px)")
     .WithSize(700, 400));
 // does the distance grow with the ratio? Spearman rank correlation of the layer-mean distance with the ratio
-double[] Ranks(double[] v) => v.Select(x => (double)v.Count(y => y < x) + (v.Count(y => y == x) - 1) / 2.0).ToArray();
-double Pearson(double[] a, double[] b) { double ma = a.Average(), mb = b.Average(); return a.Zip(b, (x, y) => (x - ma) * (y - mb)).Sum() / Math.Sqrt(a.Sum(x => (x - ma) * (x - ma)) * b.Sum(y => (y - mb) * (y - mb))); }
 var sweepMeans = sweep.Select(p => p.Distance.Average()).ToArray();
-var spearman = Pearson(Ranks(sweep.Select(p => p.MaskRatio).ToArray()), Ranks(sweepMeans));
+var spearman = Statistics.Spearman(sweep.Select(p => p.MaskRatio).ToArray(), sweepMeans);
 Console.WriteLine($"Spearman correlation of mask ratio and mean attention distance: {spearman:F2}");
 """)
 
@@ -339,8 +337,8 @@ var results = new
 if (saveResults)
 {
     // smoke writes to a temporary file: the code path is checked, the repository is left alone
-    var path = runSize == RunSize.Smoke ? Path.Combine(Path.GetTempPath(), "01-decoder-locality-smoke.json") : DecoderStudy.ResultsPath("01-decoder-locality", runSize);
-    RunStore.SaveJson(path, results);
+    var path = ResultsFile.PathFor("01-decoder-locality", runSize);
+    AtomicFile.WriteJson(path, results);
     Console.WriteLine($"results written to {path}");
 }
 """)

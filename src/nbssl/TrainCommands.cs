@@ -1,6 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using NotebookSsl.Experiments;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies;
+using NotebookSsl.Studies.Pretrain;
 
 namespace NotebookSsl.Cli;
 
@@ -15,8 +15,6 @@ static class TrainCommands
       Prints MAE pretraining images/s and peak resident memory for a named configuration.
 """;
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
     public static int Pretrain(string[] args)
     {
         var options = Options(args, "--size", "--seed", "--out");
@@ -25,15 +23,13 @@ static class TrainCommands
         var outDir = options.GetValueOrDefault("--out", Path.Combine("out", "pretrain"));
         Directory.CreateDirectory(outDir);
 
-        var recipe = MaeRecipe.For(size, seed);
+        var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
         using (test)
         {
             var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"));
-            var metrics = Path.Combine(outDir, "metrics.json");
-            File.WriteAllText(metrics + ".tmp", JsonSerializer.Serialize(result, Json));
-            File.Move(metrics + ".tmp", metrics, overwrite: true);
+            AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), result);
 
             Console.WriteLine();
             Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");

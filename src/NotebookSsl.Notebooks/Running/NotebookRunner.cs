@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using NotebookSsl.Notebooks.Documents;
 using NotebookSsl.Notebooks.Parameters;
 using NotebookSsl.Notebooks.Reports;
+using NotebookSsl.Runs;
 
 namespace NotebookSsl.Notebooks.Running;
 
@@ -65,7 +67,9 @@ public static partial class NotebookRunner
             });
         }
 
-        var environment = RunEnvironment.Describe(notebookDir);
+        // the library's record, without loading libtorch in the runner; the worker runs with this OMP policy
+        var environment = JsonSerializer.SerializeToNode(
+            RunEnvironment.Capture(notebookDir, loadTorch: false) with { OmpWaitPolicy = OmpWaitPolicy }, RunJson.Options);
         log.WriteLine($"nbssl: {notebookPath}: {plan.Count} code cell(s)");
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();

@@ -1,3 +1,5 @@
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -120,5 +122,46 @@ public static class AttentionDistance
     {
         if (gridSize < 1) throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, "the grid side must be at least 1.");
         if (patchSize < 1) throw new ArgumentOutOfRangeException(nameof(patchSize), patchSize, "the patch size must be at least 1 pixel.");
+    }
+
+    /// <summary>
+    /// Mean attention distance in pixels of every block of <paramref name="encoder"/> on full images (no
+    /// masking), averaged over heads, query patches and images: <c>double[depth]</c>.
+    /// </summary>
+    public static double[] OfEncoder(VisionTransformer encoder, Tensor images, int batchSize = 64)
+        => EvalBatches.HeadMean(OfEncoderPerHead(encoder, images, batchSize));
+
+    /// <summary>As <see cref="OfEncoder"/>, per head: <c>double[depth, heads]</c>.</summary>
+    public static double[,] OfEncoderPerHead(VisionTransformer encoder, Tensor images, int batchSize = 64)
+    {
+        Shapes.Image(images, encoder.Config);
+        var cfg = encoder.Config;
+        var total = new double[cfg.Depth, cfg.Heads];
+        EvalBatches.ForEach(encoder, images, batchSize, (batch, weight) =>
+        {
+            var maps = encoder.ForwardFeatures(batch, returnAttention: true).Attention;            // per layer [B, h, 1+L, 1+L]
+            EvalBatches.Accumulate(total, PerLayer(maps, cfg.GridSize, cfg.PatchSize), weight);
+        });
+        return total;
+    }
+
+    /// <summary>
+    /// Attention distance of the MAE encoder on its visible tokens only (positions from IdsKeep), per block,
+    /// for comparison with <see cref="OfEncoder"/>: the paper (lc-mae-uni-ssl Fig. 3) does not say which it
+    /// measures; its comparison with DINO and DeiT, which never see masks, implies full images.
+    /// </summary>
+    /// <remarks>Random masks from <paramref name="maskSeed"/>.</remarks>
+    public static double[] OfMaskedEncoder(MaskedAutoencoder mae, Tensor images, int maskSeed = 0, int batchSize = 64)
+    {
+        Shapes.Image(images, mae.Config.Encoder);
+        var cfg = mae.Config.Encoder;
+        var total = new double[cfg.Depth, cfg.Heads];
+        var generator = new Generator((ulong)maskSeed);
+        EvalBatches.ForEach(mae, images, batchSize, (batch, weight) =>
+        {
+            var output = mae.Forward(batch, generator: generator, returnAttention: true);
+            EvalBatches.Accumulate(total, PerLayer(output.EncoderAttention, cfg.GridSize, cfg.PatchSize, ids: output.IdsKeep), weight);
+        });
+        return EvalBatches.HeadMean(total);
     }
 }

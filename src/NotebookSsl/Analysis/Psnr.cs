@@ -1,5 +1,6 @@
-using TorchSharp;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Analysis;
@@ -92,5 +93,23 @@ public static class Psnr
     {
         if (!(dataRange > 0) || double.IsInfinity(dataRange))
             throw new ArgumentOutOfRangeException(nameof(dataRange), dataRange, "the data range must be a positive finite number (1 for [0, 1], 255 for bytes).");
+    }
+
+    /// <summary>
+    /// Mean PSNR in dB over the removed patches of held-out images (random masks from <paramref name="maskSeed"/>),
+    /// predictions un-normalised with each patch's own mean and variance as MAE's visualisation does.
+    /// </summary>
+    public static double OfReconstruction(MaskedAutoencoder mae, Tensor images, int maskSeed = 0, int batchSize = 128)
+    {
+        Shapes.Image(images, mae.Config.Encoder);
+        var generator = new Generator((ulong)maskSeed);
+        var values = new List<double>();
+        EvalBatches.ForEach(mae, images, batchSize, (batch, _) =>
+        {
+            var output = mae.Forward(batch, generator: generator);
+            var reconstruction = mae.Reconstruct(batch, output);                                  // [B, C, H, W]
+            values.AddRange(MaskedPerImage(reconstruction, batch, output.Mask, mae.Config.Encoder.PatchSize).Where(v => !double.IsNaN(v)));
+        });
+        return values.Average();
     }
 }

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using NotebookSsl.Runs;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -115,7 +116,7 @@ public static class Cifar10
     }
 
     /// <summary>Writes records in the binary batch format (for tests and small fixtures): pixels N x 3072 CHW bytes.</summary>
-    public static void WriteBatch(string path, byte[] labels, byte[] pixels)
+    internal static void WriteBatch(string path, byte[] labels, byte[] pixels)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(pixels);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using NotebookSsl.Runs;
 
 namespace NotebookSsl.Data;
 
@@ -54,43 +55,33 @@ public static class Downloader
         if (checksum is not null && File.Exists(full) && Hash(full, checksum.Kind) == checksum.Hex)
             return full;
 
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = AtomicFile.TempNameFor(full);
-        try
+        if (url.IsFile && !File.Exists(url.LocalPath))
+            throw new FileNotFoundException($"{url}: no such file", url.LocalPath);
+        await AtomicFile.WriteAsync(full, async (output, cancel) =>
         {
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            if (url.IsFile)
             {
-                if (url.IsFile)
-                {
-                    if (!File.Exists(url.LocalPath))
-                        throw new FileNotFoundException($"{url}: no such file", url.LocalPath);
-                    await using var input = File.OpenRead(url.LocalPath);
-                    await input.CopyToAsync(output, cancellation);
-                }
-                else
-                {
-                    using var response = await (client ?? SharedClient.Value)
-                        .GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation);
-                    if (!response.IsSuccessStatusCode)
-                        throw new HttpRequestException($"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
-                    await using var input = await response.Content.ReadAsStreamAsync(cancellation);
-                    await input.CopyToAsync(output, cancellation);
-                }
+                await using var input = File.OpenRead(url.LocalPath);
+                await input.CopyToAsync(output, cancel);
             }
-            if (checksum is not null)
+            else
             {
-                var actual = Hash(temp, checksum.Kind);
-                if (actual != checksum.Hex)
-                    throw new InvalidDataException(
-                        $"{url}: {checksum.Kind} mismatch: expected {checksum.Hex}, got {actual}; the download was discarded");
+                using var response = await (client ?? SharedClient.Value)
+                    .GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancel);
+                if (!response.IsSuccessStatusCode)
+                    throw new HttpRequestException($"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+                await using var input = await response.Content.ReadAsStreamAsync(cancel);
+                await input.CopyToAsync(output, cancel);
             }
-            File.Move(temp, full, overwrite: true);
-            return full;
-        }
-        finally
+        }, check: temp =>
         {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            if (checksum is null) return;
+            var actual = Hash(temp, checksum.Kind);
+            if (actual != checksum.Hex)
+                throw new InvalidDataException(
+                    $"{url}: {checksum.Kind} mismatch: expected {checksum.Hex}, got {actual}; the download was discarded");
+        }, cancellation);
+        return full;
     }
 
     /// <summary>The hash of a file as lower-case hex.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using NotebookSsl.Runs;
 using static TorchSharp.torch;
 
 namespace NotebookSsl.Data;
@@ -12,7 +13,7 @@ public sealed record IdxData(int[] Dims, byte[] Data);
 /// unsigned byte), then ndim big-endian int32 dimensions, then the data. Files ending in .gz (or starting
 /// with the gzip magic) are decompressed on the fly.
 /// </summary>
-public static class Idx
+internal static class Idx
 {
     /// <summary>Magic of a 1-D unsigned-byte file (labels).</summary>
     public const int LabelsMagic = 0x00000801;
@@ -90,7 +91,7 @@ public static class Idx
     }
 
     /// <summary>Writes an unsigned-byte IDX file (gzip-compressed when the path ends in .gz), via a temp file.</summary>
-    public static void Write(string path, int[] dims, byte[] data)
+    internal static void Write(string path, int[] dims, byte[] data)
     {
         ArgumentNullException.ThrowIfNull(dims);
         ArgumentNullException.ThrowIfNull(data);

@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using static TorchSharp.torch;
 

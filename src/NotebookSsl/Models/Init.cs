@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace NotebookSsl.Models;
 
 /// <summary>MAE's initialize_weights: xavier-uniform Linear and patch-embed weights, zero biases, LayerNorm 1/0.</summary>
-public static class Init
+internal static class Init
 {
     public static void MaeWeights(Module root)
     {

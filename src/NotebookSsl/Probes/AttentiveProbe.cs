@@ -99,7 +99,7 @@ public static class AttentiveProbe
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var probe = new Head((int)trainTokens.shape[2], heads, numClasses);
-        var steps = Trainer.Run(probe, trainTokens, trainLabels,
+        var steps = Trainer.Steps(probe, trainTokens, trainLabels,
                      (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config)
             .Collect(onStep);
         probe.eval();

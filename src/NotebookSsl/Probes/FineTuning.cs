@@ -21,16 +21,17 @@ public static class FineTuning
     public const double DefaultLayerDecay = 0.75;
 
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
-        int numClasses, TrainConfig? config = null, double layerDecay = DefaultLayerDecay, Action<StepRecord>? onStep = null)
+        int numClasses, TrainConfig? config = null, double layerDecay = DefaultLayerDecay, Action<StepRecord>? onStep = null,
+        CancellationToken cancel = default)
     {
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var model = new Classifier(Copy(encoder), numClasses);
-        var steps = Trainer.Run(model, trainImages, trainLabels,
+        var steps = Trainer.Steps(model, trainImages, trainLabels,
                      (x, y, _) => nn.functional.cross_entropy(model.forward(x), y!), config,
                      model.Encoder.named_parameters().Select(np => (np.name, np.parameter))
                          .Concat(model.named_parameters().Where(np => !np.name.StartsWith("encoder.")).Select(np => (np.name, np.parameter))),
-                     Optim.LayerDecay(encoder.Config.Depth, layerDecay))
+                     Optim.LayerDecay(encoder.Config.Depth, layerDecay), cancel: cancel)
             .Collect(onStep);
         model.eval();
         return new ProbeResult("fine-tune", Features.Accuracy(model.forward, testImages, testLabels), steps);

@@ -37,24 +37,25 @@ public static class LinearProbe
     }
 
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
-        int numClasses, TrainConfig? config = null, FeatureKind feature = FeatureKind.Cls, Action<StepRecord>? onStep = null)
+        int numClasses, TrainConfig? config = null, FeatureKind feature = FeatureKind.Cls, Action<StepRecord>? onStep = null,
+        CancellationToken cancel = default)
     {
         using var trainFeatures = Features.Extract(encoder, trainImages, feature); // [N, D]
         using var testFeatures = Features.Extract(encoder, testImages, feature);   // [M, D]
-        return OnFeatures(trainFeatures, trainLabels, testFeatures, testLabels, numClasses, config, onStep);
+        return OnFeatures(trainFeatures, trainLabels, testFeatures, testLabels, numClasses, config, onStep, cancel);
     }
 
     /// <summary>The probe on features already extracted ([N, D] and [M, D]), e.g. shared with k-NN.</summary>
     public static ProbeResult OnFeatures(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
-        int numClasses, TrainConfig? config = null, Action<StepRecord>? onStep = null)
+        int numClasses, TrainConfig? config = null, Action<StepRecord>? onStep = null, CancellationToken cancel = default)
     {
         if (trainFeatures.dim() != 2 || testFeatures.dim() != 2 || trainFeatures.shape[1] != testFeatures.shape[1])
             throw new ArgumentException($"Features must be [N, D] and [M, D], got {Shapes.Of(trainFeatures)} and {Shapes.Of(testFeatures)}.");
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var probe = new Head((int)trainFeatures.shape[1], numClasses);
-        var steps = Trainer.Run(probe, trainFeatures, trainLabels,
-                     (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config)
+        var steps = Trainer.Steps(probe, trainFeatures, trainLabels,
+                     (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config, cancel: cancel)
             .Collect(onStep);
         probe.eval();
         return new ProbeResult("linear", Features.Accuracy(probe.forward, testFeatures, testLabels), steps);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Analysis;
+using NotebookSsl.Masking;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
 using NotebookSsl.Training;
@@ -167,7 +169,7 @@ public sealed class StudyContext
     /// <summary>The MAE baseline of both notebooks: one view per image, random masking (stored as kind "mae-views").</summary>
     public StoredRun<MaskedAutoencoder, PretrainRecord> PretrainMae(MaeConfig config, int seed, Action<StepRecord>? onStep = null) =>
         Pretrain("mae-views", config, seed, () => new MaskedAutoencoder(config),
-            (mae, train) => MaePretraining.Run(mae, Train.Images, train, View), mae => mae.ParameterCount, onStep);
+            (mae, train) => MaePretraining.Steps(mae, Train.Images, train, View), mae => mae.ParameterCount, onStep);
 
     /// <summary>
     /// Held-out accuracy of the linear probe (cls token, BatchNorm, linear), the attentive probe (a learned query over
@@ -227,7 +229,4 @@ public sealed class StudyContext
 
     static string Shortname(VitConfig c) => $"vit{c.Depth}x{c.Width}p{c.PatchSize}";
 
-    /// <summary>notebooks/results/{name}-{size}.json at the repository root; smoke writes to the temporary folder instead.</summary>
-    public static string ResultsPath(string name, RunSize size) =>
-        size == RunSize.Smoke ? Path.Combine(Path.GetTempPath(), $"{name}-smoke.json") : DecoderStudy.ResultsPath(name, size);
 }

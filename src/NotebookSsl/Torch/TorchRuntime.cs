@@ -15,6 +15,9 @@ public static class TorchRuntime
     /// <summary>Makes sure libtorch is loaded; returns a one-line description of the backend.</summary>
     public static string EnsureLoaded() => Loaded.Value;
 
+    /// <summary>Whether libtorch has been loaded (by <see cref="EnsureLoaded"/>) in this process.</summary>
+    public static bool IsLoaded => Loaded.IsValueCreated;
+
     static string Load()
     {
         try
@@ -30,7 +33,7 @@ public static class TorchRuntime
     }
 
     /// <summary>dlopen's own error for the native TorchSharp library under an app folder, or null if it loads.</summary>
-    public static string? RealCause(string appDirectory)
+    internal static string? RealCause(string appDirectory)
     {
         if (!OperatingSystem.IsLinux() || AlreadyLoaded()) return null;
         foreach (var dir in new[] { Path.Combine("runtimes", "linux-x64", "native"), "cpu", "cuda" })
@@ -48,7 +51,7 @@ public static class TorchRuntime
     /// Loads one copy of libLibTorchSharp.so and returns the loader's error in plain words, or null when it
     /// loads. Never call it on a second copy while libtorch is in use: its operators would register twice.
     /// </summary>
-    public static string? Diagnose(string libraryPath)
+    internal static string? Diagnose(string libraryPath)
     {
         string error;
         try { NativeLibrary.Load(libraryPath); return null; }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using TorchSharp.Modules;
 using NotebookSsl.Models;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -26,11 +26,17 @@ public static class Trainer
     /// <summary>The loss of one batch. The generator is the run's own, for masks and augmentations.</summary>
     public delegate Tensor LossFunction(Tensor images, Tensor? labels, Generator generator);
 
-    /// <summary>Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]).</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="images"/> [N, C, H, W] (and labels [N]), lazily:
+    /// nothing runs until the records are enumerated, one step per record. The arguments are checked now.
+    /// </summary>
     /// <param name="parameters">What to optimise; by default all of the model's trainable parameters.</param>
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
-    public static IEnumerable<StepRecord> Run(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null)
+    /// <param name="afterStep">Runs after each optimizer step, under no_grad, with the 0-based step (e.g. an EMA teacher's update).</param>
+    /// <param name="cancel">Checked between steps: once cancelled the stream ends after the current step; the model keeps its weights.</param>
+    public static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
+        Action<long>? afterStep = null, CancellationToken cancel = default)
     {
         config.Validate();
         if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got {Shapes.Of(images)}.");
@@ -40,7 +46,7 @@ public static class Trainer
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
-        return Steps(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch);
+        return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
     }
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
@@ -55,8 +61,9 @@ public static class Trainer
         return all;
     }
 
-    static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
-        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch)
+    static IEnumerable<StepRecord> Loop(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
+        IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch,
+        Action<long>? afterStep, CancellationToken cancel)
     {
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config, lrScale);
@@ -70,6 +77,7 @@ public static class Trainer
             using var order = randperm(images.shape[0], generator: generator); // [N]
             for (int i = 0; i < stepsPerEpoch; i++, step++)
             {
+                if (cancel.IsCancellationRequested) { model.eval(); yield break; }
                 double start = clock.Elapsed.TotalSeconds;
                 double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
                 double loss;
@@ -87,6 +95,8 @@ public static class Trainer
                     lossTensor.backward();
                     if (config.ClipGrad is { } clip) nn.utils.clip_grad_norm_(trainable, clip);
                     optimizer.Optimizer.step();
+                    if (afterStep is not null)
+                        using (no_grad()) afterStep(step);
                     loss = lossTensor.item<float>();
                 }
                 if (!double.IsFinite(loss))

@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Methods.Cae;
 using NotebookSsl.Models;

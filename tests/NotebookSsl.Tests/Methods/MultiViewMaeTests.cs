@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.MultiViewMae;
 using NotebookSsl.Models;
 using NotebookSsl.Training;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NotebookSsl.Data;
-using NotebookSsl.Experiments;
+using NotebookSsl.Runs;
+using NotebookSsl.Analysis;
 using NotebookSsl.Models;
 using NotebookSsl.Studies;
 using NotebookSsl.Studies.Cae;
@@ -43,11 +44,11 @@ public class StudiesTests
     {
         var claim = new Claim("05", "CAE", "CAE beats MAE", "83.6 vs 82.9", "accuracy (%)", "a>b",
             new ClaimSide("CAE", [1.0, 2.0]), new ClaimSide("MAE", [0.5, 1.5]));
-        var json = JsonSerializer.Serialize(claim, RunStore.Json);
+        var json = JsonSerializer.Serialize(claim, RunJson.Options);
         foreach (var name in new[] { "section", "experiment", "claim", "paper", "metric", "expect", "a", "b", "series", "name", "values" })
             Assert.Contains($"\"{name}\":", json);
         var series = new Claim("06", "Ablations (Table 5)", "λ helps", "…", "accuracy (%)", "increasing", Series: [new ClaimPoint(0.5, [1.0])]);
-        Assert.Contains("\"x\":0.5", JsonSerializer.Serialize(series, RunStore.Json));
+        Assert.Contains("\"x\":0.5", JsonSerializer.Serialize(series, RunJson.Options));
     }
 
     static StudyContext TinyContext(string root, List<string> log)

@@ -1,5 +1,5 @@
 using NotebookSsl.Data;
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
 using NotebookSsl.Training;
@@ -18,7 +18,7 @@ public class TrainingTests
     {
         Seeds.Set(seed);
         using var mae = new MaskedAutoencoder(Small);
-        return MaePretraining.Run(mae, images, new TrainConfig { Epochs = 2, BatchSize = 32, Lr = 1e-3, Seed = seed }).Select(s => s.Loss).ToList();
+        return MaePretraining.Steps(mae, images, new TrainConfig { Epochs = 2, BatchSize = 32, Lr = 1e-3, Seed = seed }).Select(s => s.Loss).ToList();
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class TrainingTests
     {
         using var scope = NewDisposeScope();
         using var mae = new MaskedAutoencoder(Small);
-        var e = Assert.Throws<ArgumentException>(() => MaePretraining.Run(mae, rand(10, 1, 28, 28), new TrainConfig { BatchSize = 32 }));
+        var e = Assert.Throws<ArgumentException>(() => MaePretraining.Steps(mae, rand(10, 1, 28, 28), new TrainConfig { BatchSize = 32 }));
         Assert.Contains("batch size", e.Message);
     }
 
@@ -121,7 +121,7 @@ public class FashionMnistTrainingTests
         using var train = all.Take(1024);
         Seeds.Set(0);
         using var mae = new MaskedAutoencoder(new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 2, Heads = 4 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 });
-        var steps = MaePretraining.Run(mae, train.Images, new TrainConfig { Epochs = 3, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.5 }).ToList();
+        var steps = MaePretraining.Steps(mae, train.Images, new TrainConfig { Epochs = 3, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.5 }).ToList();
         double first = steps.Take(4).Average(s => s.Loss), last = steps.TakeLast(4).Average(s => s.Loss);
         Assert.True(last < 0.8 * first, $"loss went from {first:F3} to {last:F3}");
 

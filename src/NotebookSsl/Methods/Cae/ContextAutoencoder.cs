@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Models;
 using NotebookSsl.Training;
@@ -232,7 +232,7 @@ public sealed class ContextAutoencoder : Module
     /// </summary>
     public static IEnumerable<StepRecord> Steps(ContextAutoencoder cae, Tensor images, TrainConfig config,
         Func<Tensor, Generator, Tensor>? augment = null) =>
-        Trainer.Run(cae, images, null,
+        Trainer.Steps(cae, images, null,
             (batch, _, generator) => cae.Forward(augment is null ? batch : augment(batch, generator), generator: generator).Loss,
             config);
 }

@@ -1,4 +1,4 @@
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 
 namespace NotebookSsl.Methods.MultiViewMae;
 

@@ -1,5 +1,5 @@
 using NotebookSsl.Data;
-using NotebookSsl.Mae;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Models;
 using NotebookSsl.Training;
@@ -100,7 +100,7 @@ public sealed class MultiViewMaskedAutoencoder : Module
     public static IEnumerable<StepRecord> Steps(MultiViewMaskedAutoencoder model, Tensor images, TrainConfig config)
     {
         var augmentation = model.Augmentation;
-        return Trainer.Run(model, images, null, (batch, _, generator) =>
+        return Trainer.Steps(model, images, null, (batch, _, generator) =>
         {
             var view1 = augmentation.Apply(batch, generator).Images;                        // [B, C, H, W]
             var view2 = model.Config.TwoTargets ? augmentation.Apply(batch, generator).Images : view1;

@@ -1,5 +1,7 @@
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Analysis;
+using NotebookSsl.Masking;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.Cae;
 using NotebookSsl.Training;
 using static TorchSharp.torch;

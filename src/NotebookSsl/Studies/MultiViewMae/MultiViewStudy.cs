@@ -1,5 +1,6 @@
-using NotebookSsl.Experiments;
-using NotebookSsl.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Analysis;
+using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.MultiViewMae;
 using NotebookSsl.Training;
 using static TorchSharp.torch;

@@ -1,0 +1,228 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NotebookSsl.Runs;
+
+/// <summary>
+/// What identifies a stored run: a kind ("mae-pretrain", "supervised", ...), the config record(s) that
+/// define it and a seed. <see cref="Hash"/> is the SHA-256 of <see cref="CanonicalJson"/>, so the same
+/// config and seed always name the same run, on any machine.
+/// </summary>
+public sealed class RunKey
+{
+    /// <summary>Bumped when the stored layout or the meaning of a key changes: old runs are then trained again.</summary>
+    public const int FormatVersion = 1;
+
+    public RunKey(string kind, object config, int seed)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        ArgumentNullException.ThrowIfNull(config);
+        if (kind.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new ArgumentException($"A run kind may hold only ASCII letters, digits, '-', '_' and '.', got '{kind}'.", nameof(kind));
+        Kind = kind;
+        Seed = seed;
+        var node = new JsonObject
+        {
+            ["format"] = FormatVersion,
+            ["kind"] = kind,
+            ["seed"] = seed,
+            ["config"] = JsonSerializer.SerializeToNode(config, config.GetType(), RunJson.Options),
+        };
+        CanonicalJson = Canonical(node);
+        Hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalJson)));
+    }
+
+    public string Kind { get; }
+    public int Seed { get; }
+    /// <summary>The key as JSON with object keys sorted (ordinal) and no white space.</summary>
+    public string CanonicalJson { get; }
+    /// <summary>64 lower-case hex digits.</summary>
+    public string Hash { get; }
+    /// <summary>The run's folder name under the store: kind, then the first 16 hex digits of the hash.</summary>
+    public string FolderName => $"{Kind}-{Hash[..16]}";
+
+    public override string ToString() => $"{Kind} (seed {Seed}, {Hash[..12]})";
+
+    /// <summary>Sorts object members recursively and writes compact JSON.</summary>
+    static string Canonical(JsonNode? node)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            Write(writer, node);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+
+        static void Write(Utf8JsonWriter writer, JsonNode? node)
+        {
+            switch (node)
+            {
+                case null: writer.WriteNullValue(); break;
+                case JsonObject o:
+                    writer.WriteStartObject();
+                    foreach (var (name, child) in o.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    {
+                        writer.WritePropertyName(name);
+                        Write(writer, child);
+                    }
+                    writer.WriteEndObject();
+                    break;
+                case JsonArray a:
+                    writer.WriteStartArray();
+                    foreach (var child in a) Write(writer, child);
+                    writer.WriteEndArray();
+                    break;
+                default: node.WriteTo(writer); break;
+            }
+        }
+    }
+}
+
+/// <summary>A run from the store: the model (trained now or loaded), its metrics and where it lies.</summary>
+public sealed record StoredRun<TModel, TMetrics>(TModel Model, TMetrics Metrics, bool Loaded, string Folder, RunEnvironment Environment);
+
+/// <summary>Metrics-only results (probe accuracies, measurements) from the store.</summary>
+public sealed record StoredResult<TMetrics>(TMetrics Metrics, bool Loaded, string Folder, RunEnvironment Environment);
+
+/// <summary>
+/// Trained runs kept on disk by the hash of their config, so a notebook run again (or another notebook
+/// asking for the same run) loads instead of training. A run is a folder <c>{kind}-{hash16}</c> holding
+/// <c>weights.safetensors</c> (<see cref="IO.Weights.Save"/>, official names), <c>metrics.json</c>,
+/// <c>config.json</c> (the key's canonical JSON) and <c>environment.json</c> (<see cref="RunEnvironment"/>
+/// of the machine that trained it). It is written in a hidden temporary folder and moved into place in one
+/// step, so a run interrupted half-way is never seen; a folder whose config.json does not match its key
+/// (or lacks a file) is not trusted: it is trained again and replaced.
+/// </summary>
+public sealed class RunStore
+{
+    /// <summary>Environment variable that overrides the default folder.</summary>
+    public const string EnvironmentVariable = "NBSSL_RUNS";
+
+    /// <param name="root">The folder; default: $NBSSL_RUNS, else <c>runs/</c> at the repository root (beside NotebookSsl.sln), else ./runs.</param>
+    public RunStore(string? root = null)
+    {
+        Root = Path.GetFullPath(root ?? DefaultRoot());
+    }
+
+    public string Root { get; }
+
+    /// <summary>$NBSSL_RUNS, else runs/ in <see cref="RepositoryRoot.OrCurrentFolder"/>.</summary>
+    public static string DefaultRoot()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? Path.Combine(RepositoryRoot.OrCurrentFolder(), "runs") : fromEnvironment;
+    }
+
+    /// <summary>The folder a key's run lives in (whether or not it exists yet).</summary>
+    public string FolderOf(RunKey key) => Path.Combine(Root, key.FolderName);
+
+    /// <summary>Whether a complete run for the key is stored.</summary>
+    public bool Contains(RunKey key) => IsComplete(FolderOf(key), key, withWeights: false);
+
+    /// <summary>
+    /// The stored run of <paramref name="key"/> loaded into a fresh <paramref name="build"/>(), or, when there
+    /// is none, <paramref name="train"/> run on a fresh build() and the result stored. Seed the generator
+    /// inside <paramref name="build"/> (e.g. <see cref="Training.Seeds.Set"/>) so a trained and a loaded run
+    /// start alike.
+    /// </summary>
+    public StoredRun<TModel, TMetrics> GetOrTrain<TModel, TMetrics>(RunKey key, Func<TModel> build, Func<TModel, TMetrics> train)
+        where TModel : Module
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var folder = FolderOf(key);
+        if (IsComplete(folder, key, withWeights: true))
+        {
+            var model = build();
+            IO.Weights.Load(model, Path.Combine(folder, "weights.safetensors"));
+            return new StoredRun<TModel, TMetrics>(model, ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+        }
+        var trained = build();
+        var metrics = train(trained);
+        var environment = RunEnvironment.Capture();
+        Commit(key, folder, environment, temp =>
+        {
+            WriteJson(Path.Combine(temp, "metrics.json"), metrics);
+            IO.Weights.Save(trained, Path.Combine(temp, "weights.safetensors"),
+                new Dictionary<string, string> { ["kind"] = key.Kind, ["hash"] = key.Hash, ["seed"] = key.Seed.ToString() });
+        });
+        return new StoredRun<TModel, TMetrics>(trained, metrics, false, folder, environment);
+    }
+
+    /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}"/> for results without weights (probe scores, measurements).</summary>
+    public StoredResult<TMetrics> GetOrCompute<TMetrics>(RunKey key, Func<TMetrics> compute)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var folder = FolderOf(key);
+        if (IsComplete(folder, key, withWeights: false))
+            return new StoredResult<TMetrics>(ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+        var metrics = compute();
+        var environment = RunEnvironment.Capture();
+        Commit(key, folder, environment, temp => WriteJson(Path.Combine(temp, "metrics.json"), metrics));
+        return new StoredResult<TMetrics>(metrics, false, folder, environment);
+    }
+
+    /// <summary>Removes a key's run, if stored.</summary>
+    public void Remove(RunKey key)
+    {
+        var folder = FolderOf(key);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    void Commit(RunKey key, string folder, RunEnvironment environment, Action<string> writeFiles)
+    {
+        Directory.CreateDirectory(Root);
+        var temp = Path.Combine(Root, $".{key.FolderName}.{Guid.NewGuid():N}.part");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            writeFiles(temp);
+            File.WriteAllText(Path.Combine(temp, "environment.json"), JsonSerializer.Serialize(environment, RunJson.Indented));
+            File.WriteAllText(Path.Combine(temp, "config.json"), key.CanonicalJson);   // last: its presence marks a whole run
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);      // an untrusted leftover
+            try { Directory.Move(temp, folder); }
+            catch (IOException) when (IsComplete(folder, key, withWeights: false)) { /* another process stored it first */ }
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    static bool IsComplete(string folder, RunKey key, bool withWeights)
+    {
+        var config = Path.Combine(folder, "config.json");
+        if (!File.Exists(config) || !File.Exists(Path.Combine(folder, "metrics.json"))) return false;
+        if (withWeights && !File.Exists(Path.Combine(folder, "weights.safetensors"))) return false;
+        return File.ReadAllText(config) == key.CanonicalJson;
+    }
+
+    static void WriteJson<T>(string path, T value) => File.WriteAllText(path, JsonSerializer.Serialize(value, RunJson.Indented));
+
+    static TMetrics ReadMetrics<TMetrics>(string folder)
+    {
+        var path = Path.Combine(folder, "metrics.json");
+        try
+        {
+            return JsonSerializer.Deserialize<TMetrics>(File.ReadAllText(path), RunJson.Options)
+                   ?? throw new InvalidDataException($"{path} holds null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} cannot be read as {typeof(TMetrics).Name}: {e.Message} Remove the folder to train the run again.", e);
+        }
+    }
+
+    static RunEnvironment ReadEnvironment(string folder)
+    {
+        var path = Path.Combine(folder, "environment.json");
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<RunEnvironment>(File.ReadAllText(path), RunJson.Options) ?? new() : new();
+        }
+        catch (JsonException) { return new(); }   // an older layout: the run is still good
+    }
+}

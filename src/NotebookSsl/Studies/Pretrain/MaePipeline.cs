@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using NotebookSsl.Data;
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Models;
+using NotebookSsl.Probes;
+using NotebookSsl.Runs;
+using NotebookSsl.Training;
+using static TorchSharp.torch;
+
+namespace NotebookSsl.Studies.Pretrain;
+
+/// <summary>What <see cref="MaePipeline.Run"/> measured, with what it needs to be repeated.</summary>
+public sealed record MaeRunResult(
+    MaeRecipe Recipe, IReadOnlyList<StepRecord> Pretraining, double PretrainSeconds,
+    IReadOnlyList<ProbeComparison> Probes, long Parameters, RunEnvironment Environment);
+
+/// <summary>
+/// The project's main job (<c>nbssl pretrain</c>, notebook 00): pretrain an MAE on Fashion-MNIST, then
+/// score it with fine-tuning, a linear probe and k-NN on the held-out test split, each against the same
+/// probe from a random initialisation.
+/// </summary>
+public static class MaePipeline
+{
+    /// <summary>The main job's recipe at a size, with every seed set to <paramref name="seed"/>.</summary>
+    public static MaeRecipe RecipeFor(RunSize size, int seed = 0) => (size switch
+    {
+        // seconds: proves every step runs
+        RunSize.Smoke => new MaeRecipe
+        {
+            TrainImages = 512, TestImages = 256, FineTuneImages = 256,
+            Mae = new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 2, Heads = 4 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 },
+            Pretrain = new TrainConfig { Epochs = 2, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.5 },
+            FineTune = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 64, WarmupEpochs = 0.2 },
+            Linear = LinearProbe.DefaultConfig with { Epochs = 5, BatchSize = 64, WarmupEpochs = 1 },
+        },
+        // about 8 minutes on a 2-core CPU
+        RunSize.Quick => new MaeRecipe
+        {
+            TrainImages = 10_000, TestImages = 2_000, FineTuneImages = 2_000,
+            Pretrain = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 1e-3, WarmupEpochs = 1 },
+            FineTune = FineTuning.DefaultConfig with { Epochs = 5, WarmupEpochs = 1 },
+        },
+        // hours on one GPU
+        RunSize.Full => new MaeRecipe
+        {
+            TrainImages = 60_000, TestImages = 10_000, FineTuneImages = 60_000,
+            Mae = new MaeConfig { Encoder = new VitConfig { Width = 192, Depth = 12, Heads = 3 }, DecoderWidth = 128, DecoderDepth = 4, DecoderHeads = 4 },
+            Pretrain = new TrainConfig { Epochs = 100, BatchSize = 256, BaseLr = 1.5e-4, WarmupEpochs = 5 }, // the official recipe, shortened
+            FineTune = FineTuning.DefaultConfig with { Epochs = 30, WarmupEpochs = 3 },
+            Linear = LinearProbe.DefaultConfig with { Epochs = 50 },
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(size)),
+    }).WithSeed(seed);
+
+    /// <summary>The first N train and test images of Fashion-MNIST (see <see cref="FashionMnist.Load"/> for where they are found).</summary>
+    public static (ImageDataset Train, ImageDataset Test) LoadData(MaeRecipe recipe, string? root = null)
+    {
+        using var train = FashionMnist.Load(DatasetSplit.Train, root);
+        using var test = FashionMnist.Load(DatasetSplit.Test, root);
+        return (train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)));
+    }
+
+    /// <summary>Pretrains, then probes; eager: returns when everything has run.</summary>
+    /// <param name="log">Progress lines (pretraining steps, probe results), e.g. Console.WriteLine.</param>
+    /// <param name="onStep">Every pretraining step, e.g. to redraw a loss curve.</param>
+    /// <param name="weightsPath">Where to save the pretrained weights (safetensors, official names), if anywhere.</param>
+    public static MaeRunResult Run(MaeRecipe recipe, ImageDataset train, ImageDataset test,
+        Action<string>? log = null, Action<StepRecord>? onStep = null, string? weightsPath = null)
+    {
+        var environment = RunEnvironment.Capture();
+        log?.Invoke($"{environment.Torch}; {train.Count} train / {test.Count} held-out images");
+
+        // pretrain
+        Seeds.Set(recipe.Pretrain.Seed);
+        using var mae = new MaskedAutoencoder(recipe.Mae);
+        var clock = Stopwatch.StartNew();
+        int every = Math.Max(1, (train.Count / recipe.Pretrain.BatchSize) / 2);
+        var steps = MaePretraining.Steps(mae, train.Images, recipe.Pretrain).Collect(step =>
+        {
+            onStep?.Invoke(step);
+            if (step.Step % every == 0) log?.Invoke($"pretrain epoch {step.Epoch} step {step.Step}: loss {step.Loss:F4}, lr {step.Lr:g3}, {step.ImagesPerSecond:F0} img/s");
+        });
+        double seconds = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"pretrained {mae.ParameterCount:N0} parameters in {seconds:F0} s; final loss {steps[^1].Loss:F4}");
+        if (weightsPath is not null) IO.Weights.Save(mae, weightsPath, new Dictionary<string, string> { ["config"] = recipe.ToString() });
+
+        // probe the pretrained encoder and a random one of the same shape, with the same seeds;
+        // the frozen-feature probes share one feature extraction per encoder
+        int classes = train.NumClasses;
+        using var labelled = train.Take(Math.Min(recipe.LabelledImages, train.Count));
+        var features = new Dictionary<VisionTransformer, (Tensor Train, Tensor Test)>();
+        (Tensor Train, Tensor Test) FeaturesOf(VisionTransformer e) =>
+            features.TryGetValue(e, out var f) ? f : features[e] = (Features.Extract(e, train.Images), Features.Extract(e, test.Images));
+        try
+        {
+            var probes = RandomInit.Compare(mae.Encoder, recipe.Pretrain.Seed,
+            [
+                ($"fine-tune ({labelled.Count} labels)", e => FineTuning.Run(e, labelled.Images, labelled.Labels, test.Images, test.Labels, classes, recipe.FineTune).Accuracy),
+                ("linear", e => LinearProbe.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes, recipe.Linear).Accuracy),
+                ("k-NN", e => Knn.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes).Accuracy),
+            ], c => log?.Invoke($"{c.Probe}: MAE {c.Pretrained:P1}, random init {c.Random:P1}"));
+            return new MaeRunResult(recipe, steps, seconds, probes, mae.ParameterCount, environment);
+        }
+        finally
+        {
+            foreach (var (trainFeatures, testFeatures) in features.Values) { trainFeatures.Dispose(); testFeatures.Dispose(); }
+        }
+    }
+}
