@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using System.Text.Json.Nodes;
 
 namespace NotebookSsl.Notebooks.Tests;
@@ -23,13 +24,13 @@ public sealed class DisplayTests
     public void Fast_chart_updates_are_coalesced_and_the_last_one_is_drawn_when_flushed()
     {
         var sink = new RecordingSink();
-        Kernel.SetSink(sink);
+        DisplayFunctions.SetSink(sink);
         try
         {
-            var handle = Kernel.display(Curve(1));
+            var handle = DisplayFunctions.display(Curve(1));
             const int updates = 40;
             for (int n = 2; n <= updates + 1; n++) handle.Update(Curve(n));
-            Kernel.FlushUpdates();
+            DisplayFunctions.FlushUpdates();
             Assert.Single(sink.Shown);
             Assert.InRange(sink.Updates.Count, 1, updates - 1);                  // some were skipped...
             Assert.All(sink.Updates, u => Assert.Equal(handle.DisplayId, u.Id));
@@ -37,11 +38,11 @@ public sealed class DisplayTests
             Assert.Contains($"{updates + 1} points", last);                       // ...but never the last one
 
             // values other than charts are drawn at once, every time
-            var text = Kernel.display("a");
+            var text = DisplayFunctions.display("a");
             sink.Updates.Clear();
             for (int i = 0; i < 5; i++) text.Update($"v{i}");
             Assert.Equal(["v0", "v1", "v2", "v3", "v4"], sink.Updates.Select(u => u.Data["text/plain"]!.GetValue<string>()));
         }
-        finally { Kernel.SetSink(null); }
+        finally { DisplayFunctions.SetSink(null); }
     }
 }

@@ -27,7 +27,7 @@ public sealed class FailureTests(FailuresRun failures, RejectedRun rejected)
             Assert.Equal("failed", nb["metadata"]!["nbssl"]!["run"]!["status"]!.GetValue<string>());
         }
         Nbssl.AssertNothingHalfWritten(failures.OutDir);
-        Assert.Contains("0 of 3 notebook(s) ran to the end", failures.Log);
+        Assert.EndsWith("nbssl: 3 of 3 notebook(s) failed", failures.Log.TrimEnd('\n'));
     }
 
     [Fact]

@@ -149,7 +149,7 @@ public sealed class FeaturesTests(FeaturesRun run)
         Assert.DoesNotContain("<script src=", html);
         Assert.Contains("<h1 id=\"engine-features\">Engine features</h1>", html);
         Assert.Contains("<strong>every</strong>", html);
-        Assert.Contains("<th style=\"text-align:right\">value</th>", html);
+        Assert.Contains("<th style=\"text-align: right;\">value</th>", html);
         Assert.Contains("<a href=\"https://plotly.net\">Plotly.NET</a>", html);
         Assert.Contains("$a_i * b_i$", html);
         Assert.Contains("data:image/png;base64,", html);

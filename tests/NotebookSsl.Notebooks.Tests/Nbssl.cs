@@ -11,20 +11,22 @@ public static class Nbssl
 
     public static string Sample(string name) => Path.Combine(SamplesDir, name);
 
-    public static string NewOutDir()
+    /// <summary>A new folder under /tmp that the test removes (<see cref="Delete"/>): nothing stays behind.</summary>
+    public static string NewOutDir() => Directory.CreateTempSubdirectory("nbssl-tests-").FullName;
+
+    /// <summary>The repository's root (the folder holding NotebookSsl.sln) above the test binaries.</summary>
+    public static string RepositoryRoot
     {
-        var dir = Path.Combine(Path.GetTempPath(), "nbssl-tests", Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(dir);
-        return dir;
+        get
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "NotebookSsl.sln"))) return d.FullName;
+            throw new DirectoryNotFoundException("NotebookSsl.sln not found above " + AppContext.BaseDirectory);
+        }
     }
 
-    public static void Delete(string dir)
-    {
-        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
-        catch (IOException) { }
-    }
-
-    public static (int ExitCode, string Log) Run(params string[] args)
+    /// <summary>Starts nbssl without waiting (stderr and stdout redirected); the caller kills or waits.</summary>
+    public static Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -32,7 +34,25 @@ public static class Nbssl
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nbssl.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    public static void Delete(string dir)
+    {
+        try
+        {
+            if (!Directory.Exists(dir)) return;
+            if (!OperatingSystem.IsWindows())   // a test may have made a folder read-only
+                foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Prepend(dir))
+                File.SetUnixFileMode(d, File.GetUnixFileMode(d) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException) { }
+    }
+
+    public static (int ExitCode, string Log) Run(params string[] args)
+    {
+        using var p = Start(args);
         var log = new StringBuilder();
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEndAsync();

@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using NotebookSsl.Notebooks.Documents;
@@ -31,11 +32,11 @@ public sealed class MarkdownTests
     public void Renders_nested_and_ordered_lists_tables_and_fenced_code()
     {
         var html = Markdown.ToHtml("- a\n- b\n  - b1\n- c\n\n3. three\n4. four\n\n| x | y |\n|---|:-:|\n| 1 | `|` |\n\n```csharp\nvar s = \"<tag>\";\n```");
-        Assert.Contains("<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>b1</li>\n</ul></li>\n<li>c</li>\n</ul>", html);
+        Assert.Contains("<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>b1</li>\n</ul>\n</li>\n<li>c</li>\n</ul>", html);
         Assert.Contains("<ol start=\"3\">\n<li>three</li>\n<li>four</li>\n</ol>", html);
-        Assert.Contains("<th style=\"text-align:center\">y</th>", html);
-        Assert.Contains("<td style=\"text-align:center\"><code>|</code></td>", html);
-        Assert.Contains("<pre><code class=\"language-csharp\">var s = &quot;&lt;tag&gt;&quot;;</code></pre>", html);
+        Assert.Contains("<th style=\"text-align: center;\">y</th>", html);
+        Assert.Contains("<td style=\"text-align: center;\"><code>|</code></td>", html);
+        Assert.Contains("<pre><code class=\"language-csharp\">var s = &quot;&lt;tag&gt;&quot;;\n</code></pre>", html);
     }
 
     [Fact]
@@ -128,14 +129,40 @@ public sealed class ParameterTests
         var p = new NotebookCell { Source = "var size = \"smoke\";\ndouble lr = 1;\nvar steps = 3;", Language = "csharp" };
         p.AddTag("parameters");
         doc.Cells.Add(p);
-        var warnings = new List<string>();
-        var cell = NotebookParameters.Inject(doc, [new("size", "quick"), new("lr", "2"), new("steps", "7"), new("extra", "1.5")], warnings.Add)!;
+        var cell = NotebookParameters.Inject(doc, [new("size", "quick"), new("lr", "2"), new("steps", "7")])!;
         Assert.Same(cell, doc.Cells[2]);
         Assert.True(cell.HasTag("injected-parameters"));
-        Assert.Equal("// Parameters (injected by nbssl)\nvar size = \"quick\";\ndouble lr = 2.0;\nvar steps = 7;\nvar extra = 1.5;", cell.Source);
-        Assert.Single(warnings, w => w.Contains("'extra'"));
+        Assert.Equal("// Parameters (injected by nbssl)\nvar size = \"quick\";\ndouble lr = 2.0;\nvar steps = 7;", cell.Source);
         var e = Assert.Throws<ArgumentException>(() => NotebookParameters.Inject(doc, [new("steps", "seven")]));
         Assert.Contains("'seven' is not an int", e.Message);
+    }
+
+    [Fact]
+    public void An_undeclared_parameter_is_an_error_listing_the_declared_ones()
+    {
+        var doc = new NotebookDocument();
+        var p = new NotebookCell { Source = "var size = \"smoke\";\nconst int steps = 3;", Language = "csharp" };
+        p.AddTag("parameters");
+        doc.Cells.Add(p);
+        var e = Assert.Throws<ArgumentException>(() => NotebookParameters.Inject(doc, [new("sise", "quick")]));
+        Assert.Contains("'sise' is not declared", e.Message);
+        Assert.Contains("size (default \"smoke\"), steps (default 3)", e.Message);
+        Assert.Single(doc.Cells);
+
+        var none = new NotebookDocument();
+        none.Cells.Add(new NotebookCell { Source = "var size = 1;", Language = "csharp" });
+        Assert.Contains("no cell tagged 'parameters'", Assert.Throws<ArgumentException>(() => NotebookParameters.Inject(none, [new("size", "2")])).Message);
+    }
+
+    [Fact]
+    public void Reads_csharp_declarations_from_the_syntax_tree_not_line_by_line()
+    {
+        // two on a line, one over two lines, a negative literal, a declaration without a value, a statement
+        var cs = NotebookParameters.Parse("int a = 1, b = -2;\nvar text =\n    \"two lines\";\nlong big = 5L;\nstring later;\nConsole.WriteLine(a);\nvar m = 1.5m;", "csharp");
+        Assert.Equal(["a", "b", "text", "big", "m"], cs.Select(p => p.Name));
+        Assert.Equal([ParameterKind.Int, ParameterKind.Int, ParameterKind.String, ParameterKind.Long, ParameterKind.Decimal], cs.Select(p => p.Kind));
+        Assert.Equal("-2", cs[1].Literal);
+        Assert.Equal("\"two lines\"", cs[2].Literal);
     }
 
     [Fact]
@@ -205,7 +232,7 @@ public sealed class FormatterTests
 
         Assert.Null(Formatter.Format(rand(3, 10, 12) * 4)["image/png"]);    // not in [0, 1]
         Assert.Null(Formatter.Format(rand(2, 10, 12))["image/png"]);        // C = 2
-        Assert.NotNull(Kernel.image(rand(1, 9, 9) * 10, normalize: true).Bytes);
+        Assert.NotNull(DisplayFunctions.image(rand(1, 9, 9) * 10, normalize: true).Bytes);
         Assert.Throws<ArgumentException>(() => ImageTensors.ToPng(rand(4, 4)));
     }
 

@@ -8,7 +8,7 @@ using Plotly.NET;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSsl.Notebooks;
+namespace NotebookSsl.Notebooks.Display;
 
 /// <summary>
 /// Turns a value into an nbformat MIME bundle: Plotly charts as interactive HTML, tensors as a summary

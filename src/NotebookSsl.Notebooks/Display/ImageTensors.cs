@@ -1,7 +1,7 @@
 using StbImageWriteSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSsl.Notebooks;
+namespace NotebookSsl.Notebooks.Display;
 
 /// <summary>Image tensors ([C,H,W] or [N,C,H,W] floats, C = 1 or 3) to PNG; a batch becomes a grid.</summary>
 public static class ImageTensors

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Plotly.NET;
 
-namespace NotebookSsl.Notebooks;
+namespace NotebookSsl.Notebooks.Display;
 
 /// <summary>
 /// Plotly.NET charts as HTML fragments. A fragment draws with <c>window.Plotly</c> when the page has it (our

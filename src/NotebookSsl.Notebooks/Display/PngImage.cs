@@ -1,4 +1,4 @@
-namespace NotebookSsl.Notebooks;
+namespace NotebookSsl.Notebooks.Display;
 
 /// <summary>An encoded PNG; displayed as image/png.</summary>
 public sealed record PngImage(byte[] Bytes, int Width, int Height)

@@ -6,7 +6,7 @@ namespace NotebookSsl.Notebooks.Documents;
 /// <summary>
 /// Reads Polyglot .dib files: an optional `#!meta` JSON header, then cells that each start with a kernel
 /// line (`#!csharp`, `#!fsharp`, `#!markdown`...). .dib has no cell metadata, so a code cell whose first
-/// line is the comment `// parameters` is the parameters cell.
+/// line is a comment starting with the word parameters (`// parameters`, `// Parameters (...)`) is the parameters cell.
 /// </summary>
 public static class Dib
 {
@@ -65,6 +65,10 @@ public static class Dib
         return doc;
     }
 
+    /// <summary>A first line that marks the parameters cell: a comment starting with the word "parameters" (any case).</summary>
+    public static bool IsParametersMarker(string line) =>
+        System.Text.RegularExpressions.Regex.IsMatch(line, @"^\s*(//|\(\*)\s*parameters\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
     static void AddCell(NotebookDocument doc, string kernel, List<string> body)
     {
         int a = 0, b = body.Count;
@@ -76,9 +80,37 @@ public static class Dib
         else
         {
             cell.Kind = CellKind.Code;
-            var first = source.Split('\n')[0].Trim();
-            if (first is "// parameters" or "(* parameters *)") cell.AddTag("parameters");
+            if (IsParametersMarker(source.Split('\n')[0])) cell.AddTag("parameters");
         }
         doc.Cells.Add(cell);
+    }
+
+    /// <summary>
+    /// Writes a notebook as Polyglot writes a .dib: a <c>#!meta</c> header with the kernel info, then each
+    /// cell as its kernel line, a blank line, its source and a blank line. Outputs and cell metadata other
+    /// than the parameters tag (a <c>// parameters</c> first line) are not kept.
+    /// </summary>
+    public static string Write(NotebookDocument doc)
+    {
+        var sb = new System.Text.StringBuilder();
+        var kernels = doc.Cells.Where(c => c.Kind == CellKind.Code).Select(c => c.Language).Distinct();
+        var meta = doc.Metadata["polyglot_notebook"]?.DeepClone() as JsonObject
+            ?? (JsonObject)Polyglot.NotebookMetadata(doc.DefaultKernel, kernels)["polyglot_notebook"]!.DeepClone();
+        sb.Append("#!meta\n\n").Append(meta.ToJsonString()).Append("\n\n");
+        foreach (var cell in doc.Cells)
+        {
+            var source = cell.Source.Replace("\r\n", "\n");
+            var kernel = cell.Kind switch { CellKind.Markdown => "markdown", CellKind.Code => cell.Language, _ => "markdown" };
+            var lines = source.Split('\n');
+            if (cell.Kind == CellKind.Code && Polyglot.KernelFromMagic(lines[0]) is { } magic)
+            {
+                kernel = magic;
+                source = string.Join("\n", lines.Skip(1)).TrimStart('\n');
+            }
+            if (cell.Kind == CellKind.Code && cell.HasTag("parameters") && !IsParametersMarker(source.Split('\n')[0]))
+                source = "// parameters\n" + source;
+            sb.Append("#!").Append(kernel).Append("\n\n").Append(source.TrimEnd('\n')).Append("\n\n");
+        }
+        return sb.ToString().TrimEnd('\n') + "\n";
     }
 }

@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
@@ -15,7 +16,7 @@ public sealed class CSharpSession
         options = ScriptOptions.Default
             .WithReferences(References.Paths.Select(p => MetadataReference.CreateFromFile(p)))
             .WithImports("System", "System.IO", "System.Linq", "System.Collections.Generic", "System.Threading.Tasks",
-                         "NotebookSsl.Notebooks")
+                         "NotebookSsl.Notebooks.Display")
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(baseDirectory))
             .WithSourceResolver(new SourceFileResolver([], baseDirectory))
             .WithOptimizationLevel(OptimizationLevel.Release)
@@ -28,7 +29,7 @@ public sealed class CSharpSession
     {
         if (state is null)
             // the notebook's display helpers (display, html, image) in scope in every cell
-            state = Continue(null, "using static NotebookSsl.Notebooks.Kernel;", "nbssl-prelude.csx");
+            state = Continue(null, "using static NotebookSsl.Notebooks.Display.DisplayFunctions;", "nbssl-prelude.csx");
         state = Continue(state, code, fileName);
         if (state.Exception is { } e) throw CellRuntimeException.From(e);
         return state.ReturnValue;
@@ -58,7 +59,7 @@ public sealed class CSharpSession
     /// <summary>Declares <paramref name="name"/> in the script, typed as <paramref name="typeName"/>, bound to the shared object.</summary>
     public void Define(string name, string typeName)
     {
-        var code = $"var {name} = ({typeName})global::NotebookSsl.Notebooks.Kernel.Shared[\"{name}\"];";
+        var code = $"var {name} = ({typeName})global::NotebookSsl.Notebooks.Display.DisplayFunctions.Shared[\"{name}\"];";
         Run(code, $"nbssl-share-{name}.csx");
     }
 }

@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -5,10 +6,10 @@ using System.Text.Json.Nodes;
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>A code cell to run: its index in the notebook, its language and its source.</summary>
-public sealed record PlannedCell(int Index, string Language, string Source);
+internal sealed record PlannedCell(int Index, string Language, string Source);
 
 /// <summary>What running cells produces, as it happens (the worker writes these to its events file).</summary>
-public interface IExecutionListener
+internal interface IExecutionListener
 {
     void CellStarted(PlannedCell cell, int ordinal, int total);
     /// <summary>A new output of <paramref name="cell"/> (display id set for display_data that can be updated).</summary>
@@ -22,7 +23,7 @@ public interface IExecutionListener
 /// Runs cells in process: C# on a continuing Roslyn script, F# in one FSI session; captures console
 /// output per cell, routes display calls, handles #!share, #r "nuget:" and errors.
 /// </summary>
-public sealed class CellExecutor : IDisplaySink, IDisposable
+internal sealed class CellExecutor : IDisplaySink, IDisposable
 {
     readonly string baseDirectory;
     readonly IExecutionListener listener;
@@ -46,7 +47,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         this.catalog = catalog ?? PackageCatalog.Carried;
         Console.SetOut(new CaptureWriter(this, "stdout"));
         Console.SetError(new CaptureWriter(this, "stderr"));
-        Kernel.SetSink(this);
+        DisplayFunctions.SetSink(this);
     }
 
     /// <summary>
@@ -83,7 +84,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
                 "fsharp" => FSharp().Run(prepared.Code, file),
                 var other => throw new CellDirectiveException($"kernel '{other}' is not supported by nbssl: cells run C# or F#"),
             };
-            Kernel.FlushUpdates();
+            DisplayFunctions.FlushUpdates();
             FlushConsole();
             if (value is not null and not DisplayHandle && !IsUnit(value))
             {
@@ -98,7 +99,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            try { Kernel.FlushUpdates(); } catch (Exception) { /* the cell's own error is what counts */ }
+            try { DisplayFunctions.FlushUpdates(); } catch (Exception) { /* the cell's own error is what counts */ }
             FlushConsole();
             error = ErrorOutput(e);
             listener.Output(cell.Index, error, null);
@@ -110,7 +111,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
 
     static bool IsUnit(object value) => value.GetType().FullName == "Microsoft.FSharp.Core.Unit";
 
-    /// <summary>Binds a value of the other language here, by reference (handed over through <see cref="Kernel.Shared"/>).</summary>
+    /// <summary>Binds a value of the other language here, by reference (handed over through <see cref="DisplayFunctions.Shared"/>).</summary>
     void Share(ShareRequest share)
     {
         try
@@ -119,7 +120,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             {
                 var v = csharp?.GetVariable(share.Name)
                     ?? throw new CellDirectiveException($"#!share: no C# variable '{share.Name}' (run the C# cell that declares it first)");
-                Kernel.Shared[share.As] = v.Value;
+                DisplayFunctions.Shared[share.As] = v.Value;
                 var type = TypeNames.Best(v.Type, v.Value, fsharp: true);
                 FSharp().Define(share.As, type == "obj" ? null : type, v.Value);
             }
@@ -127,13 +128,13 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
             {
                 var v = (fsharp is null && fsharpWarmup is null ? null : FSharp().GetValue(share.Name))
                     ?? throw new CellDirectiveException($"#!share: no F# value '{share.Name}' (run the F# cell that binds it first; an F# function is compiled to a method, not a value: share a delegate such as System.Func<_, _>(f))");
-                Kernel.Shared[share.As] = v.Value;
+                DisplayFunctions.Shared[share.As] = v.Value;
                 (csharp ??= new CSharpSession(baseDirectory)).Define(share.As, TypeNames.Best(v.Type, v.Value, fsharp: false));
             }
         }
         finally
         {
-            Kernel.Shared.Remove(share.As);   // the new binding holds the reference; the hand-over slot must not keep it alive
+            DisplayFunctions.Shared.Remove(share.As);   // the new binding holds the reference; the hand-over slot must not keep it alive
         }
     }
 
@@ -248,7 +249,7 @@ public sealed class CellExecutor : IDisplaySink, IDisposable
     public void Dispose()
     {
         FlushConsole();
-        Kernel.SetSink(null);
+        DisplayFunctions.SetSink(null);
         Console.SetOut(originalOut);
         Console.SetError(originalError);
         if (fsharp is null && fsharpWarmup is { IsCompletedSuccessfully: true } w) fsharp = w.Result;

@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using FSharp.Compiler.Diagnostics;
 using FSharp.Compiler.Interactive;
 using Microsoft.FSharp.Core;
@@ -20,7 +21,7 @@ public sealed class FSharpSession : IDisposable
         argv.AddRange(References.Paths.Where(p => Path.GetDirectoryName(p) != runtimeDir).Select(p => "-r:" + p));
         fsi = Shell.FsiEvaluationSession.Create(config, argv.ToArray(), new StringReader(""), fsiOut, fsiErr,
             FSharpOption<bool>.Some(false), null);
-        Eval("open NotebookSsl.Notebooks\nopen type NotebookSsl.Notebooks.Kernel", "nbssl-prelude.fsx");
+        Eval("open NotebookSsl.Notebooks.Display\nopen type NotebookSsl.Notebooks.Display.DisplayFunctions", "nbssl-prelude.fsx");
     }
 
     /// <summary>
@@ -90,7 +91,7 @@ public sealed class FSharpSession : IDisposable
             else fsi.AddBoundValue(name, value);
             return;
         }
-        Eval($"let {name} = global.NotebookSsl.Notebooks.Kernel.Shared.[\"{name}\"] :?> {typeName}", $"nbssl-share-{name}.fsx");
+        Eval($"let {name} = global.NotebookSsl.Notebooks.Display.DisplayFunctions.Shared.[\"{name}\"] :?> {typeName}", $"nbssl-share-{name}.fsx");
     }
 
     public void Dispose() => ((IDisposable)fsi).Dispose();

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NotebookSsl.Notebooks.Documents;
 
 namespace NotebookSsl.Notebooks.Parameters;
@@ -19,25 +22,74 @@ public static partial class NotebookParameters
     public const string ParametersTag = "parameters";
     public const string InjectedTag = "injected-parameters";
 
-    [GeneratedRegex(@"^\s*(?:(?:const|static|readonly|public|private)\s+)*(?:(?<type>[A-Za-z_][\w.<>?\[\]]*)\s+)(?<name>[A-Za-z_]\w*)\s*=\s*(?<lit>.+?)\s*;\s*(?://.*)?$")]
-    private static partial Regex CSharpDeclaration();
-
     [GeneratedRegex(@"^\s*let\s+(?:mutable\s+)?(?<name>[A-Za-z_]\w*)\s*(?::\s*(?<type>[\w.<>\[\]]+))?\s*=\s*(?<lit>.+?)\s*(?://.*)?$")]
     private static partial Regex FSharpDeclaration();
 
-    /// <summary>The parameters a cell declares, in order.</summary>
-    public static IReadOnlyList<DeclaredParameter> Parse(string source, string language)
+    /// <summary>The parameters a cell declares, in order: C# through Roslyn's syntax tree, F# line by line.</summary>
+    public static IReadOnlyList<DeclaredParameter> Parse(string source, string language) =>
+        language == "fsharp" ? ParseFSharp(source) : ParseCSharp(source);
+
+    /// <summary>
+    /// Top-level variable declarations of a C# script cell (`var size = "smoke";`, `const int epochs = 2;`,
+    /// `double lr = 1e-3, wd = 0.05;`), each with its initializer; declarations without one are skipped.
+    /// </summary>
+    static List<DeclaredParameter> ParseCSharp(string source)
+    {
+        var root = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(kind: SourceCodeKind.Script)).GetCompilationUnitRoot();
+        var list = new List<DeclaredParameter>();
+        foreach (var member in root.Members)
+        {
+            var declaration = member switch
+            {
+                FieldDeclarationSyntax f => f.Declaration,
+                GlobalStatementSyntax { Statement: LocalDeclarationStatementSyntax l } => l.Declaration,
+                _ => null,
+            };
+            if (declaration is null) continue;
+            var type = declaration.Type.IsVar ? null : declaration.Type.ToString();
+            foreach (var v in declaration.Variables)
+            {
+                if (v.Initializer is null) continue;
+                var literal = v.Initializer.Value.ToString();
+                list.Add(new DeclaredParameter(v.Identifier.ValueText, literal, KindOfType(type, "csharp") ?? KindOf(v.Initializer.Value), type));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The kind of a C# initializer: a literal (or a negated numeric literal) by its token, anything else Other.</summary>
+    static ParameterKind KindOf(ExpressionSyntax value)
+    {
+        if (value is PrefixUnaryExpressionSyntax { OperatorToken.RawKind: (int)SyntaxKind.MinusToken, Operand: LiteralExpressionSyntax negated })
+            value = negated;
+        if (value is not LiteralExpressionSyntax literal) return ParameterKind.Other;
+        return literal.Kind() switch
+        {
+            SyntaxKind.StringLiteralExpression => ParameterKind.String,
+            SyntaxKind.TrueLiteralExpression or SyntaxKind.FalseLiteralExpression => ParameterKind.Bool,
+            SyntaxKind.NumericLiteralExpression => literal.Token.Value switch
+            {
+                int => ParameterKind.Int,
+                long => ParameterKind.Long,
+                double => ParameterKind.Double,
+                float => ParameterKind.Float,
+                decimal => ParameterKind.Decimal,
+                _ => ParameterKind.Other,
+            },
+            _ => ParameterKind.Other,
+        };
+    }
+
+    static List<DeclaredParameter> ParseFSharp(string source)
     {
         var list = new List<DeclaredParameter>();
-        var regex = language == "fsharp" ? FSharpDeclaration() : CSharpDeclaration();
         foreach (var raw in source.Replace("\r\n", "\n").Split('\n'))
         {
-            var m = regex.Match(raw);
+            var m = FSharpDeclaration().Match(raw);
             if (!m.Success) continue;
             var type = m.Groups["type"].Success ? m.Groups["type"].Value : null;
-            if (type == "var") type = null;
             var lit = m.Groups["lit"].Value;
-            list.Add(new DeclaredParameter(m.Groups["name"].Value, lit, KindOfType(type, language) ?? KindOf(lit), type));
+            list.Add(new DeclaredParameter(m.Groups["name"].Value, lit, KindOfType(type, "fsharp") ?? KindOf(lit), type));
         }
         return list;
     }
@@ -129,26 +181,29 @@ public static partial class NotebookParameters
     }
 
     /// <summary>
-    /// Inserts the injected-parameters cell after the parameters cell (or first, when there is none) and
-    /// returns it; null when there are no overrides. Warnings (e.g. unknown names) go to <paramref name="warn"/>.
+    /// Inserts the injected-parameters cell after the parameters cell and returns it; null when there are
+    /// no overrides. An override the parameters cell does not declare (a typo would otherwise silently run
+    /// the default), a notebook without a parameters cell, or a value of the wrong type is an ArgumentException
+    /// that lists the declared parameters.
     /// </summary>
-    public static NotebookCell? Inject(NotebookDocument doc, IReadOnlyList<KeyValuePair<string, string>> overrides, Action<string>? warn = null)
+    public static NotebookCell? Inject(NotebookDocument doc, IReadOnlyList<KeyValuePair<string, string>> overrides)
     {
         if (overrides.Count == 0) return null;
         var index = doc.Cells.FindIndex(c => c.Kind == CellKind.Code && c.HasTag(ParametersTag));
-        var language = index >= 0 ? EffectiveLanguage(doc.Cells[index]) : doc.DefaultKernel;
+        if (index < 0)
+            throw new ArgumentException($"the notebook has no cell tagged '{ParametersTag}', so --param {overrides[0].Key} has nothing to override");
+        var language = EffectiveLanguage(doc.Cells[index]);
         if (language is not ("csharp" or "fsharp")) language = "csharp";
-        var declared = index >= 0 ? Parse(doc.Cells[index].Source, language) : [];
-        if (index < 0) warn?.Invoke("the notebook has no cell tagged 'parameters'; the injected parameters cell goes first");
+        var declared = Parse(doc.Cells[index].Source, language);
 
         var lines = new List<string> { "// Parameters (injected by nbssl)" };
         foreach (var (name, value) in overrides)
         {
-            if (!Regex.IsMatch(name, @"^[A-Za-z_]\w*$")) throw new ArgumentException($"parameter name '{name}' is not an identifier");
-            var d = declared.LastOrDefault(p => p.Name == name);
-            if (d is null && index >= 0) warn?.Invoke($"parameter '{name}' is not declared in the parameters cell; its type is guessed from '{value}'");
-            var literal = d is null ? InferLiteral(value) : Literal(name, value, d.Kind, language);
-            var type = d?.DeclaredType;
+            var d = declared.LastOrDefault(p => p.Name == name)
+                ?? throw new ArgumentException($"parameter '{name}' is not declared in the parameters cell; declared: "
+                    + (declared.Count == 0 ? "none" : string.Join(", ", declared.Select(p => $"{p.Name} (default {p.Literal})"))));
+            var literal = Literal(name, value, d.Kind, language);
+            var type = d.DeclaredType;
             lines.Add(language == "fsharp"
                 ? (type is null ? $"let {name} = {literal}" : $"let {name} : {type} = {literal}")
                 : (type is null ? $"var {name} = {literal};" : $"{type} {name} = {literal};"));

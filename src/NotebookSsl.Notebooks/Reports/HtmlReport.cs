@@ -1,3 +1,4 @@
+using NotebookSsl.Notebooks.Display;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NotebookSsl.Notebooks.Documents;
+using NotebookSsl.Notebooks.Execution;
 using NotebookSsl.Notebooks.Parameters;
 using NotebookSsl.Notebooks.Reports;
 using NotebookSsl.Runs;
@@ -23,12 +24,24 @@ public sealed class RunOptions
     public TimeSpan? Timeout { get; init; }
     /// <summary>Progress and the worker's own stderr go here.</summary>
     public TextWriter Log { get; init; } = Console.Error;
+    /// <summary>How much of a cell's console output goes into the notebook and report (the rest into a side file).</summary>
+    public OutputLimit OutputLimit { get; init; } = OutputLimit.Default;
 }
 
 /// <summary>The outcome of one notebook. <see cref="FailedCell"/> is 1-based, as editors number cells.</summary>
 public sealed record NotebookRunResult(
     string Notebook, bool Succeeded, string IpynbPath, string HtmlPath,
     int? FailedCell, string? ErrorName, string? ErrorValue, int WorkerExitCode);
+
+/// <summary>A notebook that could not be read (not JSON, not nbformat 4, a bad .dib header...): the message names the file.</summary>
+public sealed class InvalidNotebookException(string path, string reason, Exception? inner = null)
+    : Exception($"{path}: {reason}", inner)
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A notebook read, its parameters injected and its code cells planned, ready to run.</summary>
+internal sealed record PreparedNotebook(string Path, NotebookDocument Document, IReadOnlyList<PlannedCell> Cells);
 
 /// <summary>
 /// Runs a notebook in its own worker process, then writes the executed notebook (.ipynb) and an HTML
@@ -39,19 +52,27 @@ public static partial class NotebookRunner
     [System.Text.RegularExpressions.GeneratedRegex(@"^\[\d+/\d+\] cell \d+ \([\w#]+\) \.\.\. ")]
     private static partial System.Text.RegularExpressions.Regex ProgressPrefix();
 
-    public static NotebookRunResult Run(string notebookPath, RunOptions options)
+    /// <summary>Runs one notebook and writes DIR/NAME.ipynb and DIR/NAME.html.</summary>
+    public static NotebookRunResult Run(string notebookPath, RunOptions options) =>
+        Run(Prepare(notebookPath, options.Parameters), options, Path.GetFileNameWithoutExtension(notebookPath));
+
+    /// <summary>
+    /// Reads the notebook and injects the parameter overrides. A notebook that cannot be read throws
+    /// <see cref="InvalidNotebookException"/>; a bad override (undeclared, wrong type) throws ArgumentException.
+    /// </summary>
+    internal static PreparedNotebook Prepare(string notebookPath, IReadOnlyList<KeyValuePair<string, string>> parameters)
     {
         var fullPath = Path.GetFullPath(notebookPath);
-        var doc = NotebookDocument.Load(fullPath);
-        var name = Path.GetFileNameWithoutExtension(fullPath);
-        var notebookDir = Path.GetDirectoryName(fullPath)!;
-        var outDir = Path.GetFullPath(options.OutputDirectory);
-        var ipynbPath = Path.Combine(outDir, name + ".ipynb");
-        var htmlPath = Path.Combine(outDir, name + ".html");
-        var log = options.Log;
+        NotebookDocument doc;
+        try { doc = NotebookDocument.Load(fullPath); }
+        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidNotebookException(notebookPath, e.Message, e);
+        }
+        try { NotebookParameters.Inject(doc, parameters); }
+        catch (ArgumentException e) { throw new ArgumentException($"{notebookPath}: {e.Message}", e); }
 
-        NotebookParameters.Inject(doc, options.Parameters, w => log.WriteLine($"nbssl: warning: {w}"));
-        var plan = new JsonArray();
+        var plan = new List<PlannedCell>();
         foreach (var (cell, index) in doc.Cells.Select((c, i) => (c, i)))
         {
             if (cell.Kind != CellKind.Code) continue;
@@ -61,38 +82,48 @@ public static partial class NotebookRunner
             cell.Metadata.Remove("execution");
             cell.Metadata.Remove("nbssl");
             if (cell.Source.Trim().Length == 0) continue;
-            plan.Add(new JsonObject
-            {
-                ["index"] = index, ["language"] = NotebookParameters.EffectiveLanguage(cell), ["source"] = cell.Source,
-            });
+            plan.Add(new PlannedCell(index, cell.Language, cell.Source));
         }
+        return new PreparedNotebook(notebookPath, doc, plan);
+    }
+
+    /// <summary>Runs a prepared notebook; <paramref name="outputName"/> is its path under the output folder, without extension.</summary>
+    internal static NotebookRunResult Run(PreparedNotebook prepared, RunOptions options, string outputName)
+    {
+        var notebookPath = prepared.Path;
+        var doc = prepared.Document;
+        var fullPath = Path.GetFullPath(notebookPath);
+        var notebookDir = Path.GetDirectoryName(fullPath)!;
+        var outBase = Path.Combine(Path.GetFullPath(options.OutputDirectory), outputName);
+        var ipynbPath = outBase + ".ipynb";
+        var htmlPath = outBase + ".html";
+        var log = options.Log;
 
         // the library's record, without loading libtorch in the runner; the worker runs with this OMP policy
         var environment = JsonSerializer.SerializeToNode(
             RunEnvironment.Capture(notebookDir, loadTorch: false) with { OmpWaitPolicy = OmpWaitPolicy }, RunJson.Options);
-        log.WriteLine($"nbssl: {notebookPath}: {plan.Count} code cell(s)");
+        log.WriteLine($"nbssl: {notebookPath}: {prepared.Cells.Count} code cell(s)");
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
 
-        var work = Path.Combine(Path.GetTempPath(), $"nbssl-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        var work = WorkFolders.Create();
         int exitCode;
         string stderrTail;
-        List<JsonObject> events;
+        List<WorkerEvent> events;
         try
         {
             var planPath = Path.Combine(work, "plan.json");
             var eventsPath = Path.Combine(work, "events.jsonl");
-            File.WriteAllText(planPath, new JsonObject { ["baseDirectory"] = notebookDir, ["cells"] = plan }.ToJsonString());
+            File.WriteAllText(planPath, WorkerProtocol.Serialize(new WorkerPlan(notebookDir, prepared.Cells)));
             (exitCode, stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir);
-            events = ReadEvents(eventsPath);
+            events = WorkerProtocol.ReadEvents(eventsPath);
         }
         finally
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
 
-        var outcome = Apply(doc, events, exitCode, stderrTail, plan);
+        var outcome = Apply(doc, events, exitCode, stderrTail, prepared.Cells, options.OutputLimit, outBase);
         doc.Metadata["nbssl"] = new JsonObject
         {
             ["parameters"] = new JsonObject(options.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
@@ -109,7 +140,7 @@ public static partial class NotebookRunner
         };
 
         AtomicFile.WriteAllText(ipynbPath, Ipynb.Write(doc));
-        AtomicFile.WriteAllText(htmlPath, HtmlReport.Render(doc, name));
+        AtomicFile.WriteAllText(htmlPath, HtmlReport.Render(doc, Path.GetFileName(outBase)));
         var ok = outcome.FailedCell is null;
         log.WriteLine(ok
             ? $"nbssl: {notebookPath}: ok in {clock.Elapsed.TotalSeconds:0.0}s -> {ipynbPath}, {htmlPath}"
@@ -146,7 +177,8 @@ public static partial class NotebookRunner
         catch (System.ComponentModel.Win32Exception e) { started = null; log.WriteLine($"nbssl: could not start the worker '{command.FileName}': {e.Message}"); }
         if (started is null) return (-1, $"could not start the worker process '{command.FileName}'");
         using var process = started;
-        process.StandardInput.Close();
+        // stdin stays open and unwritten: the worker watches it, and its end of file (this process gone,
+        // by any signal) makes the worker end itself instead of running on unobserved.
         var tail = new Tail(16_000);
         var pumps = new[]
         {
@@ -188,91 +220,88 @@ public static partial class NotebookRunner
             lock (sb)
             {
                 sb.Append(chars, 0, count);
-                if (sb.Length > capacity) sb.Remove(0, sb.Length - capacity);
+                if (sb.Length > 2 * capacity) sb.Remove(0, sb.Length - capacity);
             }
         }
-        public override string ToString() { lock (sb) return sb.ToString(); }
-    }
-
-    static List<JsonObject> ReadEvents(string path)
-    {
-        var list = new List<JsonObject>();
-        if (!File.Exists(path)) return list;
-        foreach (var line in File.ReadAllLines(path))
+        public override string ToString()
         {
-            if (line.Length == 0) continue;
-            try { if (JsonNode.Parse(line) is JsonObject o) list.Add(o); }
-            catch (System.Text.Json.JsonException) { break; }   // the last line of a killed worker may be cut short
+            lock (sb) return sb.Length > capacity ? sb.ToString(sb.Length - capacity, capacity) : sb.ToString();
         }
-        return list;
     }
 
     sealed record Outcome(int? FailedCell, string? ErrorName, string? ErrorValue);
 
-    static Outcome Apply(NotebookDocument doc, List<JsonObject> events, int exitCode, string stderrTail, JsonArray plan)
+    /// <summary>A stream output being assembled: its text grows in a StringBuilder, set once at the end.</summary>
+    sealed record OpenStream(int Cell, string Name, JsonObject Output, StringBuilder Text);
+
+    static Outcome Apply(NotebookDocument doc, List<WorkerEvent> events, int exitCode, string stderrTail, IReadOnlyList<PlannedCell> plan,
+        OutputLimit limit, string outBase)
     {
         var displays = new Dictionary<string, JsonObject>();
+        var streams = new List<OpenStream>();
         int? running = null;
         JsonObject? error = null;
         int? errorCell = null;
         bool done = false;
         foreach (var e in events)
         {
-            var kind = e["event"]?.GetValue<string>();
-            var index = e["cell"]?.GetValue<int>() ?? -1;
-            var cell = index >= 0 && index < doc.Cells.Count ? doc.Cells[index] : null;
-            switch (kind)
+            switch (e)
             {
-                case "start":
-                    running = index;
+                case CellStarted s:
+                    running = s.Cell;
                     break;
-                case "output" when cell is not null:
+                case CellOutput o when CellAt(doc, o.Cell) is { } cell:
                 {
-                    var output = e["output"]!.DeepClone().AsObject();
-                    if (output["output_type"]?.GetValue<string>() == "error") { error = output; errorCell = index; }
-                    var last = cell.Outputs.Count > 0 ? cell.Outputs[^1] as JsonObject : null;
-                    if (output["output_type"]?.GetValue<string>() == "stream" && last?["output_type"]?.GetValue<string>() == "stream"
-                        && last["name"]?.GetValue<string>() == output["name"]?.GetValue<string>())
+                    var output = o.Output;
+                    var type = output["output_type"]?.GetValue<string>();
+                    if (type == "error") { error = output; errorCell = o.Cell; }
+                    if (type == "stream")
                     {
-                        last["text"] = Ipynb.JoinText(last["text"]) + Ipynb.JoinText(output["text"]);
-                        break;
+                        var name = output["name"]?.GetValue<string>() ?? "stdout";
+                        var text = Ipynb.JoinText(output["text"]);
+                        if (streams.Count > 0 && streams[^1] is { } open && open.Cell == o.Cell && open.Name == name
+                            && cell.Outputs.Count > 0 && ReferenceEquals(cell.Outputs[^1], open.Output))
+                        {
+                            open.Text.Append(text);
+                            break;
+                        }
+                        streams.Add(new OpenStream(o.Cell, name, output, new StringBuilder(text)));
                     }
                     cell.Outputs.Add(output);
-                    if (e["display_id"]?.GetValue<string>() is { } id) displays[id] = output;
+                    if (o.DisplayId is { } id) displays[id] = output;
                     break;
                 }
-                case "update":
-                {
-                    var id = e["display_id"]?.GetValue<string>();
-                    if (id is not null && displays.TryGetValue(id, out var shown))
-                        shown["data"] = e["output"]!["data"]!.DeepClone();
+                case DisplayUpdated u:
+                    if (displays.TryGetValue(u.DisplayId, out var shown)) shown["data"] = u.Output["data"]?.DeepClone();
                     break;
-                }
-                case "end" when cell is not null:
-                    cell.ExecutionCount = e["execution_count"]?.GetValue<int>();
+                case CellEnded end when CellAt(doc, end.Cell) is { } cell:
+                    cell.ExecutionCount = end.ExecutionCount;
                     cell.Metadata["execution"] = new JsonObject
                     {
-                        ["iopub.execute_input"] = e["start"]?.GetValue<string>(),
-                        ["shell.execute_reply"] = e["end"]?.GetValue<string>(),
+                        ["iopub.execute_input"] = end.Start.ToString("o"),
+                        ["shell.execute_reply"] = end.End.ToString("o"),
                     };
                     cell.Metadata["nbssl"] = new JsonObject
                     {
-                        ["duration_s"] = e["seconds"]?.GetValue<double>(),
-                        ["status"] = e["ok"]?.GetValue<bool>() == true ? "ok" : "error",
+                        ["duration_s"] = end.Seconds,
+                        ["status"] = end.Ok ? "ok" : "error",
                     };
                     running = null;
                     break;
-                case "done":
+                case PlanDone:
                     done = true;
                     break;
             }
         }
+        foreach (var s in streams)
+            s.Output["text"] = limit.Apply(s.Text, $"{outBase}.cell{s.Cell + 1}.{s.Name}.txt");
+
         if (error is not null)
             return new Outcome(errorCell + 1, error["ename"]?.GetValue<string>(), error["evalue"]?.GetValue<string>());
         if (exitCode == 0 && done) return new Outcome(null, null, null);
 
         // The worker died: blame the cell it had started (or the first one, if it never got that far).
-        var blamed = running ?? (plan.Count > 0 ? plan[0]!["index"]!.GetValue<int>() : -1);
+        var blamed = running ?? (plan.Count > 0 ? plan[0].Index : -1);
         var signal = exitCode > 128 ? SignalName(exitCode - 128) : null;
         var ename = exitCode == TimeoutExitCode ? "Timeout" : running is null && events.Count == 0 ? "WorkerFailed" : "ProcessAborted";
         var evalue = exitCode == TimeoutExitCode
@@ -299,6 +328,8 @@ public static partial class NotebookRunner
         }
         return new Outcome(blamed >= 0 ? blamed + 1 : 0, ename, evalue);
     }
+
+    static NotebookCell? CellAt(NotebookDocument doc, int index) => index >= 0 && index < doc.Cells.Count ? doc.Cells[index] : null;
 
     static string? SignalName(int signal) => signal switch
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using NotebookSsl.Notebooks.Execution;
@@ -5,11 +6,13 @@ using NotebookSsl.Notebooks.Execution;
 namespace NotebookSsl.Notebooks.Running;
 
 /// <summary>
-/// The child process side of <c>nbssl run</c>: runs a plan of cells and appends one JSON event per line to
-/// an events file, flushed as it goes, so that if the process dies (a native abort in libtorch) the parent
-/// still knows which cell was running and what it had shown.
+/// The child process side of <c>nbssl run</c>: runs a plan of cells and appends one <see cref="WorkerEvent"/>
+/// per line to an events file, flushed as it goes, so that if the process dies (a native abort in libtorch)
+/// the parent still knows which cell was running and what it had shown. The worker lives only as long as
+/// its runner: it watches its stdin (a pipe the runner holds open) and ends itself, removing the runner's
+/// work folder, when that pipe closes, as it does when the runner dies by any signal.
 /// </summary>
-public static class Worker
+internal static class Worker
 {
     /// <summary>Exit code when a cell failed (its error is in the events file).</summary>
     public const int CellFailedExitCode = 3;
@@ -18,47 +21,127 @@ public static class Worker
     public static int Run(string planPath, string eventsPath, bool echo = false)
     {
         var progress = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
-        var plan = JsonNode.Parse(File.ReadAllText(planPath))!.AsObject();
-        var baseDirectory = plan["baseDirectory"]!.GetValue<string>();
-        var cells = plan["cells"]!.AsArray()
-            .Select(c => new PlannedCell(c!["index"]!.GetValue<int>(), c["language"]!.GetValue<string>(), c["source"]!.GetValue<string>()))
-            .ToList();
+        var plan = WorkerProtocol.ReadPlan(planPath);
+        WatchParent(Path.GetDirectoryName(Path.GetFullPath(planPath))!);
         using var events = new EventWriter(eventsPath, progress, echo);
-        using var executor = new CellExecutor(baseDirectory, events);
-        if (cells.Any(c => c.Language == "fsharp")) executor.WarmUpFSharp();
-        for (int i = 0; i < cells.Count; i++)
-            if (!executor.Run(cells[i], i + 1, cells.Count)) return CellFailedExitCode;
-        events.Write(new JsonObject { ["event"] = "done" });
+        using var executor = new CellExecutor(plan.BaseDirectory, events);
+        if (plan.Cells.Any(c => c.Language == "fsharp")) executor.WarmUpFSharp();
+        for (int i = 0; i < plan.Cells.Count; i++)
+            if (!executor.Run(plan.Cells[i], i + 1, plan.Cells.Count)) return CellFailedExitCode;
+        events.Write(new PlanDone());
         return 0;
     }
 
-    sealed class EventWriter(string path, TextWriter progress, bool echo) : IExecutionListener, IDisposable
+    /// <summary>
+    /// Ends this process when stdin reaches end of file: the runner holds the pipe's other end until it has
+    /// read our exit, so EOF means it died (SIGTERM, SIGKILL, a crash) and nobody will read what we write.
+    /// A cell may be spinning in a loop, so this does not wait for it: it removes the work folder and kills
+    /// the process.
+    /// </summary>
+    static void WatchParent(string workFolder)
     {
-        readonly FileStream stream = new(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        readonly object gate = new();
-
-        public void Write(JsonObject e)
+        var thread = new Thread(() =>
         {
-            var bytes = Encoding.UTF8.GetBytes(e.ToJsonString() + "\n");
-            lock (gate) { stream.Write(bytes); stream.Flush(); }
+            try
+            {
+                using var stdin = Console.OpenStandardInput();
+                var buffer = new byte[256];
+                while (stdin.Read(buffer, 0, buffer.Length) > 0) { }
+            }
+            catch (IOException) { }
+            try { Directory.Delete(workFolder, recursive: true); } catch (Exception) { /* the runner's start-up cleans what is left */ }
+            Process.GetCurrentProcess().Kill();
+        }) { IsBackground = true, Name = "nbssl parent watch" };
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Writes events. Stream text is batched: a write that comes within 50 ms of the previous one waits (at
+    /// most 50 ms, or until 64 KB are pending, or until any other event), so a cell printing 100,000 lines
+    /// costs a few hundred events, not 100,000; a lone line still goes out at once, so the output of a cell
+    /// that then aborts the process is kept.
+    /// </summary>
+    sealed class EventWriter : IExecutionListener, IDisposable
+    {
+        const int MaxPendingChars = 64 * 1024;
+        static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+
+        readonly FileStream stream;
+        readonly TextWriter progress;
+        readonly bool echo;
+        readonly object gate = new();
+        readonly StringBuilder pending = new();
+        readonly Timer timer;
+        int pendingCell = -1;
+        string? pendingName;
+        long lastWrite;
+
+        public EventWriter(string path, TextWriter progress, bool echo)
+        {
+            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+            this.progress = progress;
+            this.echo = echo;
+            timer = new Timer(_ => { lock (gate) FlushStream(); }, null, Interval, Interval);
+        }
+
+        public void Write(WorkerEvent e)
+        {
+            lock (gate)
+            {
+                FlushStream();
+                WriteNow(e);
+            }
+        }
+
+        void WriteNow(WorkerEvent e)
+        {
+            stream.Write(WorkerProtocol.Line(e));
+            stream.Flush();
+            lastWrite = Stopwatch.GetTimestamp();
+        }
+
+        void Stream(int cell, string name, string text)
+        {
+            lock (gate)
+            {
+                if (pending.Length > 0 && (pendingCell != cell || pendingName != name)) FlushStream();
+                pendingCell = cell;
+                pendingName = name;
+                pending.Append(text);
+                if (pending.Length >= MaxPendingChars || Stopwatch.GetElapsedTime(lastWrite) >= Interval) FlushStream();
+            }
+        }
+
+        void FlushStream()
+        {
+            if (pending.Length == 0) return;
+            var text = pending.ToString();
+            pending.Clear();
+            WriteNow(new CellOutput(pendingCell, null, new JsonObject { ["output_type"] = "stream", ["name"] = pendingName, ["text"] = text }));
+            if (echo) progress.Write(text);
         }
 
         public void CellStarted(PlannedCell cell, int ordinal, int total)
         {
-            Write(new JsonObject { ["event"] = "start", ["cell"] = cell.Index, ["time"] = DateTimeOffset.UtcNow.ToString("o") });
+            Write(new CellStarted(cell.Index, DateTimeOffset.UtcNow));
             progress.Write($"[{ordinal}/{total}] cell {cell.Index + 1} ({cell.Language}) ... ");
             if (echo) progress.WriteLine();
         }
 
         public void Output(int cell, JsonObject output, string? displayId)
         {
-            Write(new JsonObject { ["event"] = "output", ["cell"] = cell, ["display_id"] = displayId, ["output"] = output });
+            if (output["output_type"]?.GetValue<string>() == "stream" && displayId is null)
+            {
+                Stream(cell, output["name"]?.GetValue<string>() ?? "stdout", output["text"]?.GetValue<string>() ?? "");
+                return;
+            }
+            Write(new CellOutput(cell, displayId, output));
             if (echo) Echo(output, "");
         }
 
         public void Update(int cell, string displayId, JsonObject output)
         {
-            Write(new JsonObject { ["event"] = "update", ["cell"] = cell, ["display_id"] = displayId, ["output"] = output });
+            Write(new DisplayUpdated(cell, displayId, output));
             if (echo) Echo(output, "(updated) ");
         }
 
@@ -66,7 +149,6 @@ public static class Worker
         {
             var text = output["output_type"]?.GetValue<string>() switch
             {
-                "stream" => output["text"]?.GetValue<string>(),
                 "display_data" or "execute_result" => prefix + (output["data"]?["text/plain"]?.GetValue<string>() ?? "") + "\n",
                 _ => null,
             };
@@ -75,12 +157,7 @@ public static class Worker
 
         public void CellFinished(PlannedCell cell, int executionCount, DateTimeOffset start, TimeSpan elapsed, JsonObject? error)
         {
-            Write(new JsonObject
-            {
-                ["event"] = "end", ["cell"] = cell.Index, ["execution_count"] = executionCount,
-                ["start"] = start.ToString("o"), ["end"] = (start + elapsed).ToString("o"),
-                ["seconds"] = Math.Round(elapsed.TotalSeconds, 3), ["ok"] = error is null,
-            });
+            Write(new CellEnded(cell.Index, executionCount, start, start + elapsed, Math.Round(elapsed.TotalSeconds, 3), error is null));
             progress.WriteLine(error is null
                 ? $"{elapsed.TotalSeconds:0.00}s"
                 : $"FAILED after {elapsed.TotalSeconds:0.00}s: {error["ename"]}: {FirstLine(error)}");
@@ -93,6 +170,11 @@ public static class Worker
             return t.Split('\n')[0];
         }
 
-        public void Dispose() => stream.Dispose();
+        public void Dispose()
+        {
+            timer.Dispose();
+            lock (gate) FlushStream();
+            stream.Dispose();
+        }
     }
 }

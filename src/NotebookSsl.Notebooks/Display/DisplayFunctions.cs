@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NotebookSsl.Notebooks;
+namespace NotebookSsl.Notebooks.Display;
 
 /// <summary>Where display calls go while a notebook runs (the worker sets one).</summary>
 public interface IDisplaySink
@@ -15,7 +15,7 @@ public interface IDisplaySink
 /// Globals for notebook cells, in C# (imported statically) and F# (opened): <c>display(x)</c> shows a value
 /// with the richest formatter that fits and returns a handle whose <c>Update(y)</c> redraws it in place.
 /// </summary>
-public static class Kernel
+public static class DisplayFunctions
 {
     static readonly object Gate = new();
     static IDisplaySink? sink;
@@ -67,7 +67,7 @@ public static class Kernel
 /// <summary>
 /// A displayed output that can be redrawn in place. Charts are costly to serialise, so chart updates that
 /// come faster than the formatter keeps up with are coalesced: the latest one is kept and drawn at the
-/// next update that is due, or when the cell ends (<see cref="Kernel.FlushUpdates"/>). The last value
+/// next update that is due, or when the cell ends (<see cref="DisplayFunctions.FlushUpdates"/>). The last value
 /// always wins.
 /// </summary>
 public sealed class DisplayHandle
@@ -94,7 +94,7 @@ public sealed class DisplayHandle
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(lastDrawn) < interval)
                 {
                     pending = value;
-                    if (!hasPending) { hasPending = true; Kernel.Pending(this); }
+                    if (!hasPending) { hasPending = true; DisplayFunctions.Pending(this); }
                     return;
                 }
             }
@@ -135,6 +135,6 @@ public sealed class DisplayHandle
 /// <summary><c>x.Display()</c> for any value.</summary>
 public static class DisplayExtensions
 {
-    public static DisplayHandle Display(this object? value) => Kernel.display(value);
-    public static DisplayHandle DisplayAs(this string value, string mimeType) => Kernel.display(value, mimeType);
+    public static DisplayHandle Display(this object? value) => DisplayFunctions.display(value);
+    public static DisplayHandle DisplayAs(this string value, string mimeType) => DisplayFunctions.display(value, mimeType);
 }

@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace NotebookSsl.Notebooks.Documents;
+
+/// <summary>
+/// The notebook authoring path: a <c>.dib</c> is the source (plain text, diffable, what VS Code's
+/// Polyglot extension edits), the committed <c>.ipynb</c> is generated from it without outputs, so GitHub
+/// renders it and a Jupyter kernel can run it. The .ipynb keeps the Polyglot metadata (VS Code opens it
+/// with the right kernels), names the nbssl kernel, starts every F# cell with <c>#!fsharp</c> (so a
+/// kernel that sees only the source knows its language) and tags the parameters cell.
+/// </summary>
+public static class NotebookConversion
+{
+    /// <summary>The Jupyter kernelspec of converted notebooks (the nbssl kernel, C# by default).</summary>
+    public static JsonObject KernelSpec() => new()
+    {
+        ["display_name"] = "C# (nbssl)", ["language"] = "csharp", ["name"] = "nbssl-csharp",
+    };
+
+    /// <summary>The Jupyter language_info of converted notebooks.</summary>
+    public static JsonObject LanguageInfo() => new()
+    {
+        ["file_extension"] = ".cs", ["mimetype"] = "text/x-csharp", ["name"] = "csharp", ["pygments_lexer"] = "csharp",
+    };
+
+    /// <summary>The .ipynb text for a .dib text (no outputs, no execution counts).</summary>
+    public static string DibToIpynb(string dibText)
+    {
+        var doc = Dib.Read(dibText);
+        foreach (var cell in doc.Cells.Where(c => c.Kind == CellKind.Code))
+        {
+            if (cell.Language == "fsharp" && Polyglot.KernelFromMagic(cell.Source.Split('\n')[0]) is null)
+                cell.Source = "#!fsharp\n" + cell.Source;
+            cell.Outputs = new JsonArray();
+            cell.ExecutionCount = null;
+        }
+        doc.Metadata["kernelspec"] = KernelSpec();
+        doc.Metadata["language_info"] = LanguageInfo();
+        return Ipynb.Write(doc);
+    }
+
+    /// <summary>The .dib text for an .ipynb text (outputs dropped; a leading <c>#!fsharp</c> line becomes the cell's header).</summary>
+    public static string IpynbToDib(string ipynbText) => Dib.Write(Ipynb.Read(ipynbText));
+
+    /// <summary>Converts by extension: .dib to .ipynb or .ipynb to .dib; returns the path written.</summary>
+    public static string Convert(string path, string? output = null)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
+        var text = File.ReadAllText(path);
+        var (converted, target) = ext switch
+        {
+            ".dib" => (DibToIpynb(text), Path.ChangeExtension(path, ".ipynb")),
+            ".ipynb" => (IpynbToDib(text), Path.ChangeExtension(path, ".dib")),
+            _ => throw new ArgumentException($"convert takes a .dib or an .ipynb, got {path}"),
+        };
+        output ??= target;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(output)}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(tmp, converted, new UTF8Encoding(false));
+        File.Move(tmp, output, overwrite: true);
+        return output;
+    }
+
+    /// <summary>
+    /// Every .dib under <paramref name="folder"/> whose .ipynb beside it is missing or differs from its
+    /// conversion (as paths relative to the folder); empty when all are up to date.
+    /// </summary>
+    public static IReadOnlyList<string> Stale(string folder)
+    {
+        var stale = new List<string>();
+        foreach (var dib in Directory.EnumerateFiles(folder, "*.dib", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var ipynb = Path.ChangeExtension(dib, ".ipynb");
+            var expected = DibToIpynb(File.ReadAllText(dib));
+            if (!File.Exists(ipynb) || File.ReadAllText(ipynb).Replace("\r\n", "\n") != expected)
+                stale.Add(Path.GetRelativePath(folder, ipynb));
+        }
+        return stale;
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.Pretrain;
+
+namespace NotebookSsl.Cli.Commands;
+
+/// <summary>`nbssl pretrain`: the main job (pretrain an MAE on Fashion-MNIST, then probe it against a random init).</summary>
+static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var size = new Option<string>("--size") { Description = "smoke (seconds), quick (minutes) or full (hours)", DefaultValueFactory = _ => "quick" };
+        size.AcceptOnlyFromAmong("smoke", "quick", "full");
+        var seed = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => Path.Combine("out", "pretrain") };
+        var command = new Command("pretrain", "Pretrains an MAE on Fashion-MNIST, then fine-tunes, linear-probes and k-NN-scores it on the held-out test split against a random initialisation. Writes DIR/metrics.json and DIR/mae.safetensors.")
+        {
+            size, seed, output,
+        };
+        command.SetAction(parsed => Run(RunSizes.Parse(parsed.GetValue(size)!), parsed.GetValue(seed), parsed.GetValue(output)!));
+        return command;
+    }
+
+    static int Run(RunSize size, int seed, string outDir)
+    {
+        WritableFolder.EnsureWritable(outDir, "--out");   // before training, not after: a lost model costs minutes to hours
+        var recipe = MaePipeline.RecipeFor(size, seed);
+        var (train, test) = MaePipeline.LoadData(recipe);
+        using (train)
+        using (test)
+        {
+            var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"));
+            AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), result);
+
+            Console.WriteLine();
+            Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
+            foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-26} {p.Pretrained,8:P1} {p.Random,8:P1}");
+            Console.WriteLine($"size {size}, seed {seed}, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
+        }
+        return 0;
+    }
+}
