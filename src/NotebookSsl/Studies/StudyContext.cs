@@ -202,8 +202,7 @@ public sealed class StudyContext
     /// <summary>The probes on a randomly initialised encoder of the recipe's shape (seeded by <paramref name="seed"/>).</summary>
     public ProbeScores ScoreRandom(int seed, bool fineTune = true, bool attentive = true)
     {
-        Seeds.Set(seed);
-        using var encoder = new VisionTransformer(Recipe.Encoder);
+        using var encoder = RandomInit.Encoder(Recipe.Encoder, seed);
         return Score(encoder, $"random-{Shortname(Recipe.Encoder)}-{seed}", seed, fineTune, attentive);
     }
 

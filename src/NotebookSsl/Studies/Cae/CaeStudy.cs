@@ -33,11 +33,11 @@ public sealed record CaeStudyRecipe
                 Probe = probe, Cae = new CaeConfig { Encoder = probe.Encoder, RegressorDepth = 1, DecoderDepth = 1 },
                 AblationSeeds = [0], MaskRatios = [0.4, 0.5, 0.6], MaskRatioSeeds = [0], ReconstructionImages = 16,
             },
-            // 3 seeds of CAE and MAE (fine-tuned), 2 seeds of each ablation, 1 seed of each other mask ratio
+            // 3 seeds of CAE and MAE (fine-tuned), 2 seeds of each ablation and of each other mask ratio: 16 pretrainings
             RunSize.Quick => new CaeStudyRecipe
             {
                 Probe = probe, Cae = new CaeConfig { Encoder = probe.Encoder, RegressorDepth = 2, DecoderDepth = 2 },
-                AblationSeeds = [0, 1], MaskRatios = [0.4, 0.5, 0.6], MaskRatioSeeds = [0], ReconstructionImages = 256,
+                AblationSeeds = [0, 1], MaskRatios = [0.4, 0.5, 0.6], MaskRatioSeeds = [0, 1], ReconstructionImages = 256,
             },
             // the paper's 4 + 4 blocks
             RunSize.Full => new CaeStudyRecipe
