@@ -68,9 +68,12 @@ public sealed class CaeStudy
     public CaeStudyRecipe Recipe { get; }
     public StudyContext Context { get; }
 
+    /// <summary>The study's size switch (see <see cref="CaeStudyRecipe.For"/>).</summary>
+    public static CaeStudyRecipe RecipeFor(RunSize size) => CaeStudyRecipe.For(size);
+
     public static CaeStudy Open(RunSize size, IReadOnlyList<int>? seeds = null, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
     {
-        var recipe = CaeStudyRecipe.For(size);
+        var recipe = RecipeFor(size);
         if (seeds is { Count: > 0 }) recipe = recipe with { Probe = recipe.Probe with { Seeds = seeds } };
         return new CaeStudy(recipe, StudyContext.Open(recipe.Probe, store, log, dataRoot), log);
     }

@@ -69,9 +69,12 @@ public sealed class MultiViewStudy
     public MultiViewStudyRecipe Recipe { get; }
     public StudyContext Context { get; }
 
+    /// <summary>The study's size switch (see <see cref="MultiViewStudyRecipe.For"/>).</summary>
+    public static MultiViewStudyRecipe RecipeFor(RunSize size) => MultiViewStudyRecipe.For(size);
+
     public static MultiViewStudy Open(RunSize size, IReadOnlyList<int>? seeds = null, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
     {
-        var recipe = MultiViewStudyRecipe.For(size);
+        var recipe = RecipeFor(size);
         if (seeds is { Count: > 0 }) recipe = recipe with { Probe = recipe.Probe with { Seeds = seeds } };
         return new MultiViewStudy(recipe, StudyContext.Open(recipe.Probe, store, log, dataRoot));
     }
