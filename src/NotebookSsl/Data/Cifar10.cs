@@ -27,13 +27,11 @@ public static class Cifar10
     public static string[] TrainFiles => ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"];
     public static string[] TestFiles => ["test_batch.bin"];
 
-    /// <summary>The folders searched, in order: <paramref name="root"/> (if given), then data/cifar-10 in the repository.</summary>
+    /// <summary>The folders searched: only <paramref name="root"/> when one is named (no fallback); otherwise data/cifar-10 in the repository.</summary>
     public static IReadOnlyList<string> SearchFolders(string? root = null)
     {
-        var folders = new List<string>();
-        if (root is not null) folders.Add(Path.GetFullPath(root));
-        if (DataPaths.RepoData("cifar-10") is { } repo) folders.Add(repo);
-        return folders;
+        if (root is not null) return [Path.GetFullPath(root)];
+        return DataPaths.RepoData("cifar-10") is { } repo ? [repo] : [];
     }
 
     /// <summary>
@@ -64,7 +62,8 @@ public static class Cifar10
     public static ImageDataset Load(DatasetSplit split = DatasetSplit.Train, string? root = null)
     {
         var dir = Locate(split, root) ?? throw new FileNotFoundException(
-            $"CIFAR-10 {split}: batch files are not in any of: {string.Join(", ", SearchFolders(root))}. "
+            $"CIFAR-10 {split}: batch files are not in "
+            + (root is null ? $"any of: {string.Join(", ", SearchFolders(root))}. " : $"{Path.GetFullPath(root)}, the data root named (no other folder is searched). ")
             + $"Download them with Cifar10.Download(folder) (fetches {Url}).");
         var files = (split == DatasetSplit.Train ? TrainFiles : TestFiles).Select(f => Path.Combine(dir, f));
         return LoadBatches(files, $"CIFAR-10 {split.ToString().ToLowerInvariant()}");

@@ -33,11 +33,14 @@ public static class FashionMnist
         _ => throw new ArgumentOutOfRangeException(nameof(split)),
     };
 
-    /// <summary>The folders searched, in order: <paramref name="root"/> (if given), data/fashion-mnist, /usr/share/datasets/fashion-mnist.</summary>
+    /// <summary>
+    /// The folders searched: only <paramref name="root"/> when one is named (a named root is used or the load
+    /// fails: no silent fallback to other data); otherwise data/fashion-mnist, then /usr/share/datasets/fashion-mnist.
+    /// </summary>
     public static IReadOnlyList<string> SearchFolders(string? root = null)
     {
+        if (root is not null) return [Path.GetFullPath(root)];
         var folders = new List<string>();
-        if (root is not null) folders.Add(Path.GetFullPath(root));
         if (DataPaths.RepoData("fashion-mnist") is { } repo) folders.Add(repo);
         folders.Add(SystemFolder);
         return folders;
@@ -70,7 +73,8 @@ public static class FashionMnist
         {
             var (i, l) = FileStems(split);
             throw new FileNotFoundException(
-                $"Fashion-MNIST {split}: {i}[.gz] and {l}[.gz] are not in any of: {string.Join(", ", SearchFolders(root))}. "
+                $"Fashion-MNIST {split}: {i}[.gz] and {l}[.gz] are not in "
+                + (root is null ? $"any of: {string.Join(", ", SearchFolders(root))}. " : $"{Path.GetFullPath(root)}, the data root named (no other folder is searched). ")
                 + "Install Debian's dataset-fashion-mnist package or call FashionMnist.Download(folder).");
         }
         return Idx.LoadDataset(files.Value.Images, files.Value.Labels, ClassNames, $"Fashion-MNIST {split.ToString().ToLowerInvariant()}");

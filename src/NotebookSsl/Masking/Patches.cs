@@ -29,8 +29,16 @@ public static class Patches
     }
 
     /// <summary>Images with the masked patches greyed out (for showing what the encoder saw).</summary>
+    /// <param name="images">[N, C, H, W]</param>
+    /// <param name="mask">[N, L], 1 on the patches to grey out, L = (H / patchSize)².</param>
     public static Tensor MaskImages(Tensor images, Tensor mask, int patchSize, double fill = 0.5)
     {
+        if (patchSize < 1) throw new ArgumentOutOfRangeException(nameof(patchSize), patchSize, "The patch size must be positive.");
+        if (images.dim() != 4 || images.shape[2] != images.shape[3] || images.shape[2] % patchSize != 0)
+            throw new ArgumentException($"MaskImages needs square [N, C, H, W] images with H divisible by {patchSize}, got {Shapes.Of(images)}.", nameof(images));
+        long n = images.shape[0], l = (images.shape[2] / patchSize) * (images.shape[2] / patchSize);
+        if (mask.dim() != 2 || mask.shape[0] != n || mask.shape[1] != l)
+            throw new ArgumentException($"The mask must be [{n}, {l}] (one value per {patchSize}×{patchSize} patch of each image), got {Shapes.Of(mask)}.", nameof(mask));
         long c = images.shape[1];
         var patches = Patchify(images, patchSize);                              // [N, L, p²C]
         var keep = (1 - mask).unsqueeze(-1);                                    // [N, L, 1]

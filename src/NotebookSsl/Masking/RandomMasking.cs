@@ -24,12 +24,24 @@ public static class RandomMasking
     /// </summary>
     public static int KeepCount(int numTokens, double maskRatio)
     {
-        if (!(maskRatio >= 0 && maskRatio < 1))
-            throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, "The mask ratio must be in [0, 1): a ratio of 1 leaves the encoder no token to see.");
+        CheckRatio(maskRatio);
         int keep = (int)Math.Round(numTokens * (1 - maskRatio), MidpointRounding.AwayFromZero);
         if (keep < 1)
             throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, $"A mask ratio of {maskRatio} keeps no token of {numTokens}.");
         return keep;
+    }
+
+    /// <summary>Throws, worded for the case, unless 0 ≤ <paramref name="maskRatio"/> &lt; 1.</summary>
+    internal static void CheckRatio(double maskRatio)
+    {
+        if (double.IsNaN(maskRatio))
+            throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, "The mask ratio is NaN: give the fraction of patches to remove, in [0, 1).");
+        if (maskRatio < 0)
+            throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, $"The mask ratio {maskRatio} is negative: it is the fraction of patches removed, in [0, 1).");
+        if (maskRatio == 1)
+            throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, "A mask ratio of 1 removes every patch and leaves the encoder no token to see: use a ratio below 1.");
+        if (maskRatio > 1)
+            throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, $"The mask ratio {maskRatio} is above 1: it is the fraction of patches removed, in [0, 1).");
     }
 
     /// <summary>Masks x [N, L, D] by the given noise [N, L]: keeps the round(L·(1−ratio)) tokens of least noise.</summary>

@@ -24,6 +24,8 @@ public static class FineTuning
         int numClasses, TrainConfig? config = null, double layerDecay = DefaultLayerDecay, Action<StepRecord>? onStep = null,
         CancellationToken cancel = default)
     {
+        ProbeLabels.Check(trainLabels, trainImages.shape[0], numClasses, nameof(trainLabels));
+        ProbeLabels.Check(testLabels, testImages.shape[0], numClasses, nameof(testLabels));
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var model = new Classifier(Copy(encoder), numClasses);

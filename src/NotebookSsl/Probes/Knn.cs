@@ -12,6 +12,8 @@ public static class Knn
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
         int numClasses, int k = 20, double temperature = 0.07, FeatureKind feature = FeatureKind.Cls)
     {
+        ProbeLabels.Check(trainLabels, trainImages.shape[0], numClasses, nameof(trainLabels));
+        ProbeLabels.Check(testLabels, testImages.shape[0], numClasses, nameof(testLabels));
         using var scope = NewDisposeScope();
         return OnFeatures(Features.Extract(encoder, trainImages, feature), trainLabels, Features.Extract(encoder, testImages, feature), testLabels,
             numClasses, k, temperature);
@@ -32,6 +34,8 @@ public static class Knn
     {
         if (train.dim() != 2 || test.dim() != 2 || train.shape[1] != test.shape[1])
             throw new ArgumentException($"Train {Shapes.Of(train)} and test {Shapes.Of(test)} features must be [N, D] of the same D.");
+        ProbeLabels.Check(trainLabels, train.shape[0], numClasses, nameof(trainLabels));
+        ProbeLabels.Check(testLabels, test.shape[0], numClasses, nameof(testLabels));
         if (k < 1 || k > train.shape[0]) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {train.shape[0]}].");
         long correct = 0;
         using (no_grad())

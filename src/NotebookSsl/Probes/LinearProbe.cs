@@ -40,6 +40,8 @@ public static class LinearProbe
         int numClasses, TrainConfig? config = null, FeatureKind feature = FeatureKind.Cls, Action<StepRecord>? onStep = null,
         CancellationToken cancel = default)
     {
+        ProbeLabels.Check(trainLabels, trainImages.shape[0], numClasses, nameof(trainLabels));
+        ProbeLabels.Check(testLabels, testImages.shape[0], numClasses, nameof(testLabels));
         using var trainFeatures = Features.Extract(encoder, trainImages, feature); // [N, D]
         using var testFeatures = Features.Extract(encoder, testImages, feature);   // [M, D]
         return OnFeatures(trainFeatures, trainLabels, testFeatures, testLabels, numClasses, config, onStep, cancel);
@@ -51,6 +53,8 @@ public static class LinearProbe
     {
         if (trainFeatures.dim() != 2 || testFeatures.dim() != 2 || trainFeatures.shape[1] != testFeatures.shape[1])
             throw new ArgumentException($"Features must be [N, D] and [M, D], got {Shapes.Of(trainFeatures)} and {Shapes.Of(testFeatures)}.");
+        ProbeLabels.Check(trainLabels, trainFeatures.shape[0], numClasses, nameof(trainLabels));
+        ProbeLabels.Check(testLabels, testFeatures.shape[0], numClasses, nameof(testLabels));
         config ??= DefaultConfig;
         Seeds.Set(config.Seed);
         using var probe = new Head((int)trainFeatures.shape[1], numClasses);

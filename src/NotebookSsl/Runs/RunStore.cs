@@ -93,9 +93,12 @@ public sealed record StoredResult<TMetrics>(TMetrics Metrics, bool Loaded, strin
 /// asking for the same run) loads instead of training. A run is a folder <c>{kind}-{hash16}</c> holding
 /// <c>weights.safetensors</c> (<see cref="IO.Weights.Save"/>, official names), <c>metrics.json</c>,
 /// <c>config.json</c> (the key's canonical JSON) and <c>environment.json</c> (<see cref="RunEnvironment"/>
-/// of the machine that trained it). It is written in a hidden temporary folder and moved into place in one
-/// step, so a run interrupted half-way is never seen; a folder whose config.json does not match its key
-/// (or lacks a file) is not trusted: it is trained again and replaced.
+/// of the machine that trained it), and <c>checksums.json</c> (SHA-256 of the others). It is written in a
+/// hidden temporary folder and moved into place in one step, so a run interrupted half-way is never seen;
+/// a folder whose config.json does not match its key (or lacks a file) is not trusted: it is trained again
+/// and replaced. A run that fails its checksums, cannot be read, or whose weights hold NaN or ±∞ is moved
+/// aside (<c>{folder}.corrupt-{time}</c>, kept) and trained again, and the store says so.
+/// The folder is checked for writability before any training (<see cref="EnsureWritable"/>).
 /// </summary>
 public sealed class RunStore
 {
@@ -103,12 +106,19 @@ public sealed class RunStore
     public const string EnvironmentVariable = "NBSSL_RUNS";
 
     /// <param name="root">The folder; default: $NBSSL_RUNS, else <c>runs/</c> at the repository root (beside NotebookSsl.sln), else ./runs.</param>
-    public RunStore(string? root = null)
+    /// <param name="log">Where the store says what it did about a damaged run; default: the console.</param>
+    public RunStore(string? root = null, Action<string>? log = null)
     {
         Root = Path.GetFullPath(root ?? DefaultRoot());
+        this.log = log ?? Console.WriteLine;
     }
 
+    readonly Action<string> log;
+
     public string Root { get; }
+
+    /// <summary>The file of a run that lists the SHA-256 of its other files, written when the run is committed.</summary>
+    public const string ChecksumsFile = "checksums.json";
 
     /// <summary>$NBSSL_RUNS, else runs/ in <see cref="RepositoryRoot.OrCurrentFolder"/>.</summary>
     public static string DefaultRoot()
@@ -137,9 +147,20 @@ public sealed class RunStore
         if (IsComplete(folder, key, withWeights: true))
         {
             var model = build();
-            IO.Weights.Load(model, Path.Combine(folder, "weights.safetensors"));
-            return new StoredRun<TModel, TMetrics>(model, ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+            try
+            {
+                Verify(folder);
+                IO.Weights.Load(model, Path.Combine(folder, "weights.safetensors"));
+                if (NonFinite(model) is { } tensor) throw new InvalidDataException($"weights.safetensors holds NaN or ±∞ in {tensor}");
+                return new StoredRun<TModel, TMetrics>(model, ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+            }
+            catch (InvalidDataException e)
+            {
+                model.Dispose();
+                MoveAside(folder, e.Message);
+            }
         }
+        EnsureWritable();
         var trained = build();
         var metrics = train(trained);
         var environment = RunEnvironment.Capture();
@@ -152,18 +173,53 @@ public sealed class RunStore
         return new StoredRun<TModel, TMetrics>(trained, metrics, false, folder, environment);
     }
 
-    /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}"/> for results without weights (probe scores, measurements).</summary>
+    /// <summary>
+    /// As <see cref="GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, TMetrics})"/>, for a training
+    /// that checkpoints (pass the <see cref="Checkpointing"/> to <c>Steps(..., checkpoint: ...)</c>): when an earlier
+    /// attempt was interrupted, the run resumes from its last checkpoint (and says so); the checkpoints are
+    /// removed once the run is stored.
+    /// </summary>
+    /// <param name="checkpointEvery">Steps between checkpoints.</param>
+    public StoredRun<TModel, TMetrics> GetOrTrain<TModel, TMetrics>(RunKey key, Func<TModel> build, Func<TModel, Checkpointing, TMetrics> train,
+        int checkpointEvery = 100) where TModel : Module
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var checkpoint = CheckpointOf(key, checkpointEvery);
+        var run = GetOrTrain(key, build, model =>
+        {
+            if (checkpoint.SavedStep() is { } step) log($"run store: resuming {key} from its checkpoint after step {step}.");
+            return train(model, checkpoint);
+        });
+        if (!run.Loaded) checkpoint.Clear();
+        return run;
+    }
+
+    /// <summary>Where the checkpoints of a key's training go: <c>.{kind}-{hash16}.checkpoint/</c> in the store.</summary>
+    public Checkpointing CheckpointOf(RunKey key, int every = 100) => new(Path.Combine(Root, $".{key.FolderName}.checkpoint"), every);
+
+    /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, TMetrics})"/> for results without weights (probe scores, measurements).</summary>
     public StoredResult<TMetrics> GetOrCompute<TMetrics>(RunKey key, Func<TMetrics> compute)
     {
         ArgumentNullException.ThrowIfNull(key);
         var folder = FolderOf(key);
         if (IsComplete(folder, key, withWeights: false))
-            return new StoredResult<TMetrics>(ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+        {
+            try
+            {
+                Verify(folder);
+                return new StoredResult<TMetrics>(ReadMetrics<TMetrics>(folder), true, folder, ReadEnvironment(folder));
+            }
+            catch (InvalidDataException e) { MoveAside(folder, e.Message); }
+        }
+        EnsureWritable();
         var metrics = compute();
         var environment = RunEnvironment.Capture();
         Commit(key, folder, environment, temp => WriteJson(Path.Combine(temp, "metrics.json"), metrics));
         return new StoredResult<TMetrics>(metrics, false, folder, environment);
     }
+
+    /// <summary>Throws an <see cref="IOException"/> saying why, when the store's folder cannot be written: checked before any training.</summary>
+    public void EnsureWritable() => OutputFolder.EnsureWritable(Root, $"the run store (${EnvironmentVariable} or runs/)");
 
     /// <summary>Removes a key's run, if stored.</summary>
     public void Remove(RunKey key)
@@ -181,6 +237,9 @@ public sealed class RunStore
         {
             writeFiles(temp);
             File.WriteAllText(Path.Combine(temp, "environment.json"), JsonSerializer.Serialize(environment, RunJson.Indented));
+            var checksums = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in Directory.GetFiles(temp)) checksums[Path.GetFileName(file)] = Sha256(file);
+            WriteJson(Path.Combine(temp, ChecksumsFile), checksums);
             File.WriteAllText(Path.Combine(temp, "config.json"), key.CanonicalJson);   // last: its presence marks a whole run
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);      // an untrusted leftover
             try { Directory.Move(temp, folder); }
@@ -190,6 +249,49 @@ public sealed class RunStore
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Checks every file listed in checksums.json against its SHA-256 (runs stored before checksums were
+    /// recorded have none and pass); throws an <see cref="InvalidDataException"/> naming the first that differs.
+    /// </summary>
+    static void Verify(string folder)
+    {
+        var list = Path.Combine(folder, ChecksumsFile);
+        if (!File.Exists(list)) return;
+        Dictionary<string, string>? expected;
+        try { expected = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(list)); }
+        catch (JsonException e) { throw new InvalidDataException($"{ChecksumsFile} cannot be read ({e.Message})", e); }
+        foreach (var (name, hash) in expected ?? [])
+        {
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path)) throw new InvalidDataException($"{name} is missing");
+            if (Sha256(path) != hash) throw new InvalidDataException($"{name} does not match the checksum recorded when the run was stored");
+        }
+    }
+
+    /// <summary>The name of the first floating-point tensor of the model's state holding NaN or ±∞, or null.</summary>
+    static string? NonFinite(Module model)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (name, tensor) in model.state_dict())
+            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>()) return name;
+        return null;
+    }
+
+    /// <summary>Renames a damaged run to <c>{folder}.corrupt-{time}</c> (kept for a look) and says so.</summary>
+    void MoveAside(string folder, string reason)
+    {
+        var aside = $"{folder}.corrupt-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        if (Directory.Exists(aside)) aside += $"-{Guid.NewGuid():N}"[..9];
+        Directory.Move(folder, aside);
+        log($"run store: {Path.GetFileName(folder)} is damaged ({reason}); moved it to {aside} and training it again.");
+    }
+
+    static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     static bool IsComplete(string folder, RunKey key, bool withWeights)

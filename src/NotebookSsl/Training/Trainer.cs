@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NotebookSsl.Models;
+using NotebookSsl.Runs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -34,11 +35,17 @@ public static class Trainer
     /// <param name="lrScale">Per-parameter learning-rate scale by name (e.g. <see cref="Optim.LayerDecay"/>).</param>
     /// <param name="afterStep">Runs after each optimizer step, under no_grad, with the 0-based step (e.g. an EMA teacher's update).</param>
     /// <param name="cancel">Checked between steps: once cancelled the stream ends after the current step; the model keeps its weights.</param>
+    /// <param name="checkpoint">
+    /// Save the training's state every <see cref="Checkpointing.Every"/> steps (and when cancelled), and resume
+    /// from the latest checkpoint of the same recipe, data size and model in that folder: the records before it
+    /// are replayed, then training goes on where it stopped. Build the model as for a fresh run.
+    /// </param>
     public static IEnumerable<StepRecord> Steps(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters = null, Func<string, double>? lrScale = null,
-        Action<long>? afterStep = null, CancellationToken cancel = default)
+        Action<long>? afterStep = null, CancellationToken cancel = default, Checkpointing? checkpoint = null)
     {
         config.Validate();
+        checkpoint?.Validate();
         if (images.dim() < 2) throw new ArgumentException($"images (or features) must be [N, ...], got {Shapes.Of(images)}.");
         if (labels is not null && (labels.dim() != 1 || labels.shape[0] != images.shape[0]))
             throw new ArgumentException($"labels must be [{images.shape[0]}], got {Shapes.Of(labels)}.");
@@ -46,7 +53,7 @@ public static class Trainer
         int stepsPerEpoch = (int)(n / config.BatchSize);
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"The batch size {config.BatchSize} is larger than the {n} training images.");
-        return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel);
+        return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel, checkpoint);
     }
 
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
@@ -63,21 +70,40 @@ public static class Trainer
 
     static IEnumerable<StepRecord> Loop(Module model, Tensor images, Tensor? labels, LossFunction lossOf, TrainConfig config,
         IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale, int stepsPerEpoch,
-        Action<long>? afterStep, CancellationToken cancel)
+        Action<long>? afterStep, CancellationToken cancel, Checkpointing? checkpoint)
     {
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config, lrScale);
         var trainable = named.Where(np => np.Item2.requires_grad).Select(np => np.Item2).ToList();
         var generator = new Generator((ulong)config.Seed);
         var clock = Stopwatch.StartNew();
-        long step = 0;
-        model.train();
-        for (int epoch = 0; epoch < config.Epochs; epoch++)
+        long step = 0, totalSteps = (long)stepsPerEpoch * config.Epochs;
+        var records = new List<StepRecord>();
+        Tensor? resumedOrder = null;
+
+        // resume: the model, optimizer and generators as they were after the saved step; replay the records
+        var fingerprint = checkpoint is null ? "" : Checkpointing.Fingerprint(model, config, images.shape[0]);
+        if (checkpoint?.TryLoad(fingerprint, model, optimizer.Optimizer, generator) is { } resumed)
         {
-            using var order = randperm(images.shape[0], generator: generator); // [N]
-            for (int i = 0; i < stepsPerEpoch; i++, step++)
+            (step, records, resumedOrder) = resumed;
+            foreach (var record in records) yield return record;
+        }
+
+        model.train();
+        for (int epoch = (int)(step / stepsPerEpoch); epoch < config.Epochs; epoch++)
+        {
+            // the epoch's data order: drawn at its start, or the saved one when resuming inside it
+            using var order = resumedOrder is not null && step % stepsPerEpoch != 0 ? resumedOrder : randperm(images.shape[0], generator: generator); // [N]
+            if (!ReferenceEquals(order, resumedOrder)) resumedOrder?.Dispose();
+            resumedOrder = null;
+            for (int i = (int)(step % stepsPerEpoch); i < stepsPerEpoch; i++, step++)
             {
-                if (cancel.IsCancellationRequested) { model.eval(); yield break; }
+                if (cancel.IsCancellationRequested)
+                {
+                    checkpoint?.Save(step, fingerprint, model, optimizer.Optimizer, generator, order, records);
+                    model.eval();
+                    yield break;
+                }
                 double start = clock.Elapsed.TotalSeconds;
                 double lr = LrSchedule.At(epoch + (double)i / stepsPerEpoch, config);
                 double loss;
@@ -103,7 +129,14 @@ public static class Trainer
                     throw new InvalidOperationException($"The loss became {loss} at step {step} (epoch {epoch}); lower the learning rate ({lr:g3}) or clip gradients.");
                 GC.Collect(); // AdamW's temporaries otherwise pile up in native memory, about a parameter copy per step
                 double seconds = clock.Elapsed.TotalSeconds;
-                yield return new StepRecord(step, epoch, loss, lr, config.BatchSize / Math.Max(seconds - start, 1e-9), seconds);
+                var record = new StepRecord(step, epoch, loss, lr, config.BatchSize / Math.Max(seconds - start, 1e-9), seconds);
+                if (checkpoint is not null)
+                {
+                    records.Add(record);
+                    if ((step + 1) % checkpoint.Every == 0 && step + 1 < totalSteps)
+                        checkpoint.Save(step + 1, fingerprint, model, optimizer.Optimizer, generator, order, records);
+                }
+                yield return record;
             }
         }
         model.eval();

@@ -34,7 +34,7 @@ public sealed record MaeConfig
     public int LocalKernel { get; init; } = 5;
     /// <summary>σ of the weighted-average decoder's Gaussian, in tokens (the paper: 1).</summary>
     public double LocalSigma { get; init; } = 1.0;
-    /// <summary>Fraction of patches removed (MAE: 0.75). Must be in [0, 1).</summary>
+    /// <summary>Fraction of patches removed (MAE: 0.75). Must be in (0, 1) and remove at least one patch.</summary>
     public double MaskRatio { get; init; } = 0.75;
     /// <summary>How the removed patches are chosen (MAE: random; CAE: block).</summary>
     public MaskingKind Masking { get; init; } = MaskingKind.Random;
@@ -45,7 +45,10 @@ public sealed record MaeConfig
     public MaeConfig Validate()
     {
         Encoder.Validate();
-        RandomMasking.KeepCount(Encoder.NumPatches, MaskRatio);
+        if (RandomMasking.KeepCount(Encoder.NumPatches, MaskRatio) == Encoder.NumPatches)
+            throw new ArgumentOutOfRangeException(nameof(MaskRatio), MaskRatio, MaskRatio == 0
+                ? "A mask ratio of 0 removes no patch, and the MAE loss (averaged over the removed patches) would be 0/0: use a ratio in (0, 1), MAE's is 0.75."
+                : $"A mask ratio of {MaskRatio} removes no patch of {Encoder.NumPatches}, and the MAE loss (averaged over the removed patches) would be 0/0: use a larger ratio.");
         if (DecoderWidth <= 0 || DecoderWidth % 4 != 0) throw new ArgumentException($"DecoderWidth must be a positive multiple of 4, got {DecoderWidth}.");
         if (Decoder == DecoderKind.Transformer && (DecoderDepth < 1 || DecoderHeads < 1 || DecoderWidth % DecoderHeads != 0))
             throw new ArgumentException($"A Transformer decoder needs depth ≥ 1 and heads dividing its width; got depth {DecoderDepth}, width {DecoderWidth}, heads {DecoderHeads}.");

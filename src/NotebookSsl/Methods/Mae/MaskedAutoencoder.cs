@@ -61,6 +61,9 @@ public sealed class MaskedAutoencoder : Module
     {
         var enc = Config.Encoder;
         Shapes.Image(images, enc);
+        if (images.shape[0] == 0) throw new ArgumentException($"The batch is empty ({Shapes.Of(images)}): give at least one image.", nameof(images));
+        if (!images.isfinite().all().item<bool>())
+            throw new ArgumentException($"The images {Shapes.Of(images)} hold NaN or ±∞ values; the loss would be NaN.", nameof(images));
 
         // embed all patches, then keep a random subset
         var tokens = Encoder.EmbedPatches(images);                                                  // [N, L, D]

@@ -1,5 +1,6 @@
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
+using NotebookSsl.Runs;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
 
@@ -33,12 +34,12 @@ public static class SupervisedTraining
     /// <param name="augment">Optional per-batch augmentation drawing from the run's generator.</param>
     /// <param name="cancel">Ends the stream between steps (see <see cref="Trainer.Steps"/>).</param>
     public static IEnumerable<StepRecord> Steps(Classifier model, Tensor images, Tensor labels, TrainConfig config,
-        Func<Tensor, Generator, Tensor>? augment = null, CancellationToken cancel = default)
+        Func<Tensor, Generator, Tensor>? augment = null, CancellationToken cancel = default, Checkpointing? checkpoint = null)
     {
         Shapes.Image(images, model.Encoder.Config);
         return Trainer.Steps(model, images, labels,
             (x, y, generator) => nn.functional.cross_entropy(model.forward(augment is null ? x : augment(x, generator)), y!), config,
-            cancel: cancel);
+            cancel: cancel, checkpoint: checkpoint);
     }
 
     /// <summary>Held-out top-1 accuracy of a trained classifier.</summary>

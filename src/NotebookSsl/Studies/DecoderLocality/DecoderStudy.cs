@@ -121,12 +121,12 @@ public sealed class DecoderStudy
     public StoredRun<MaskedAutoencoder, PretrainMetrics> Pretrain(MaeConfig config, int seed, Action<StepRecord>? onStep = null)
     {
         var key = PretrainKey(config, seed);
-        var run = Store.GetOrTrain(key, () => { Seeds.Set(seed); return new MaskedAutoencoder(config); }, mae =>
+        var run = Store.GetOrTrain(key, () => { Seeds.Set(seed); return new MaskedAutoencoder(config); }, (mae, checkpoint) =>
         {
             log?.Invoke($"pretraining {key}: {config.Decoder} decoder, mask ratio {config.MaskRatio}");
             var clock = Stopwatch.StartNew();
             var losses = new List<double>();
-            foreach (var step in MaePretraining.Steps(mae, Train.Images, Recipe.Pretrain with { Seed = seed }))
+            foreach (var step in MaePretraining.Steps(mae, Train.Images, Recipe.Pretrain with { Seed = seed }, checkpoint: checkpoint))
             {
                 losses.Add(step.Loss);
                 onStep?.Invoke(step);
@@ -204,11 +204,11 @@ public sealed class DecoderStudy
     {
         var config = Recipe.Supervised with { Seed = seed };
         var key = new RunKey("supervised", new { Data = "fashion-mnist", Recipe.TrainImages, Recipe.TestImages, Recipe.Mae.Encoder, Train = config }, seed);
-        var run = Store.GetOrTrain(key, () => SupervisedTraining.Build(Recipe.Mae.Encoder, Train.NumClasses, seed), model =>
+        var run = Store.GetOrTrain(key, () => SupervisedTraining.Build(Recipe.Mae.Encoder, Train.NumClasses, seed), (model, checkpoint) =>
         {
             log?.Invoke($"training {key}");
             var clock = Stopwatch.StartNew();
-            var losses = SupervisedTraining.Steps(model, Train.Images, Train.Labels, config).Select(s => s.Loss).ToList();
+            var losses = SupervisedTraining.Steps(model, Train.Images, Train.Labels, config, checkpoint: checkpoint).Select(s => s.Loss).ToList();
             double seconds = clock.Elapsed.TotalSeconds;
             return new SupervisedMetrics(losses, seconds, SupervisedTraining.Accuracy(model, Test.Images, Test.Labels));
         });

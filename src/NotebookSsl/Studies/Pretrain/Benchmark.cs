@@ -41,6 +41,8 @@ public static class Benchmark
     {
         if (!Configs.TryGetValue(name, out var entry))
             throw new ArgumentException($"Unknown benchmark configuration '{name}': choose one of {string.Join(", ", Configs.Keys)}.");
+        if (warmupSteps < 1) throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "A benchmark needs at least 1 warm-up step (its memory is the baseline).");
+        if (timedSteps < 1) throw new ArgumentOutOfRangeException(nameof(timedSteps), timedSteps, "A benchmark needs at least 1 timed step (--steps).");
         var (config, batch) = entry;
         var enc = config.Encoder;
         Seeds.Set(0);

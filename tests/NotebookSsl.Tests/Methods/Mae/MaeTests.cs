@@ -87,7 +87,7 @@ public class MaeTests
     public void Local_decoders_see_only_a_5x5_window(DecoderKind kind)
     {
         using var scope = NewDisposeScope();
-        var config = Tiny(kind) with { Encoder = Tiny().Encoder with { ImageSize = 32 }, MaskRatio = 0.0 }; // 8×8 grid
+        var config = Tiny(kind) with { Encoder = Tiny().Encoder with { ImageSize = 32 } }; // 8×8 grid; the decoder is fed all L tokens below
         using var mae = new MaskedAutoencoder(config);
         int g = 8, l = g * g;
 

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using NotebookSsl.Models;
+using NotebookSsl.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NotebookSsl.Runs;
+
+/// <summary>
+/// Where and how often a training saves its state, so that running it again resumes instead of starting
+/// over (runs at <c>full</c> take hours). Pass it to <see cref="Trainer.Steps"/> (or a method's
+/// <c>Steps</c>); the run store hands one to every training it runs
+/// (<see cref="RunStore.GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, Checkpointing, TMetrics}, int)"/>).
+/// <para>
+/// A checkpoint holds everything the next step depends on: the model's state dict (keep an EMA teacher
+/// inside the model), the optimizer's state, the position in the schedule, the epoch's data order, the
+/// trainer's generator and libtorch's global generator, and the step records so far (replayed on resume,
+/// so a loss curve is whole). Each is written into a new folder <c>step-NNNNNNNNN</c> that is renamed into
+/// place when complete; older ones are then removed. On CPU a resumed run gives the same weights, bit for
+/// bit, as one that was never interrupted.
+/// </para>
+/// </summary>
+/// <param name="Folder">The folder the checkpoints go to (one training per folder).</param>
+/// <param name="Every">Steps between checkpoints.</param>
+public sealed record Checkpointing(string Folder, int Every = 100)
+{
+    const string StateFile = "state.safetensors", OptimizerFile = "optimizer.bin", TrainerFile = "trainer.json";
+
+    /// <summary>The step the latest complete checkpoint resumes at (steps done), or null when there is none.</summary>
+    public long? SavedStep() => Latest() is { } latest ? ReadTrainer(latest)?.Step : null;
+
+    /// <summary>Removes the folder and every checkpoint in it (after the finished run has been stored).</summary>
+    public void Clear()
+    {
+        if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
+    }
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Folder);
+        if (Every < 1) throw new ArgumentOutOfRangeException(nameof(Every), Every, "Checkpoints need at least 1 step between them.");
+    }
+
+    internal sealed record TrainerState(long Step, string Fingerprint, List<StepRecord> Records);
+
+    /// <summary>What a checkpoint must agree on to be resumed: the recipe, the data size and the model's state names and shapes.</summary>
+    internal static string Fingerprint(Module model, TrainConfig config, long images) =>
+        JsonSerializer.Serialize(new
+        {
+            config, images,
+            state = model.state_dict().Select(kv => $"{kv.Key}:{Shapes.Of(kv.Value)}").ToArray(),
+        }, RunJson.Options);
+
+    /// <summary>Writes the state after <paramref name="step"/> steps, atomically, and removes older checkpoints.</summary>
+    internal void Save(long step, string fingerprint, Module model, optim.Optimizer optimizer, Generator generator, Tensor order,
+        IReadOnlyList<StepRecord> records)
+    {
+        using var scope = NewDisposeScope();
+        Directory.CreateDirectory(Folder);
+        var name = $"step-{step:D9}";
+        var temp = Path.Combine(Folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.part");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var tensors = model.state_dict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value.detach().cpu());
+            tensors["trainer.generator"] = generator.get_state();
+            tensors["trainer.rng"] = get_rng_state();
+            tensors["trainer.order"] = order.cpu();
+            IO.Safetensors.Save(Path.Combine(temp, StateFile), tensors);
+            AtomicFile.Write(Path.Combine(temp, OptimizerFile), stream =>
+            {
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                Helper(optimizer).save_state_dict(writer);
+            });
+            AtomicFile.WriteJson(Path.Combine(temp, TrainerFile), new TrainerState(step, fingerprint, records.ToList())); // last: marks it whole
+            var final = Path.Combine(Folder, name);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
+            foreach (var old in Directory.GetDirectories(Folder, "step-*").Where(d => Path.GetFileName(d) != name))
+                Directory.Delete(old, recursive: true);
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Restores the latest checkpoint whose fingerprint matches into the model, the optimizer and the
+    /// generators; returns its step, records and the epoch's data order, or null (nothing restored) when
+    /// there is none that fits.
+    /// </summary>
+    internal (long Step, List<StepRecord> Records, Tensor Order)? TryLoad(string fingerprint, Module model, optim.Optimizer optimizer, Generator generator)
+    {
+        if (Latest() is not { } folder || ReadTrainer(folder) is not { } trainer || trainer.Fingerprint != fingerprint) return null;
+        Tensor order;
+        using (var scope = NewDisposeScope())
+        {
+            var tensors = IO.Safetensors.Load(Path.Combine(folder, StateFile));
+            var state = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
+            IO.Weights.Copy(model, state, strict: true, from: $"the checkpoint {folder}");
+            using (var reader = new BinaryReader(File.OpenRead(Path.Combine(folder, OptimizerFile))))
+                Helper(optimizer).load_state_dict(reader);
+            generator.set_state(tensors["trainer.generator"]);
+            set_rng_state(tensors["trainer.rng"]);
+            order = tensors["trainer.order"].MoveToOuterDisposeScope();
+        }
+        return (trainer.Step, trainer.Records, order);
+    }
+
+    string? Latest() => Directory.Exists(Folder)
+        ? Directory.GetDirectories(Folder, "step-*").Where(d => File.Exists(Path.Combine(d, TrainerFile))).Order(StringComparer.Ordinal).LastOrDefault()
+        : null;
+
+    static TrainerState? ReadTrainer(string folder)
+    {
+        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(folder, TrainerFile)), RunJson.Options); }
+        catch (Exception e) when (e is JsonException or IOException) { return null; }
+    }
+
+    static OptimizerHelper Helper(optim.Optimizer optimizer) => optimizer as OptimizerHelper
+        ?? throw new NotSupportedException($"{optimizer.GetType().Name} cannot save its state; checkpoints need a TorchSharp optimizer that can.");
+}
