@@ -13,13 +13,13 @@ namespace NotebookSsl.Models;
 public sealed class CrossAttention : Module<Tensor, Tensor>
 {
     readonly Linear q, k, v, proj;
-    readonly int heads;
+    readonly int heads, width;
     readonly double scale;
 
     public CrossAttention(int width, int heads) : base(nameof(CrossAttention))
     {
         if (heads < 1 || width % heads != 0) throw new ArgumentException($"Heads {heads} must divide the width {width}.");
-        this.heads = heads;
+        (this.heads, this.width) = (heads, width);
         scale = Math.Pow(width / heads, -0.5);
         q = Linear(width, width);
         k = Linear(width, width, hasBias: false);
@@ -37,9 +37,9 @@ public sealed class CrossAttention : Module<Tensor, Tensor>
     /// </summary>
     public (Tensor Output, Tensor? Map) Forward(Tensor query, Tensor keys, Tensor values, bool returnMap)
     {
+        if (query.dim() != 3 || keys.dim() != 3 || !keys.shape.SequenceEqual(values.shape) || keys.shape[0] != query.shape[0] || keys.shape[2] != query.shape[2] || query.shape[2] != width)
+            throw new ArgumentException($"query [N, Q, {width}], keys and values [N, T, {width}] must agree; got {Shapes.Of(query)}, {Shapes.Of(keys)}, {Shapes.Of(values)}.");
         long n = query.shape[0], nq = query.shape[1], d = query.shape[2], nk = keys.shape[1];
-        if (query.dim() != 3 || keys.dim() != 3 || !keys.shape.SequenceEqual(values.shape) || keys.shape[0] != n || keys.shape[2] != d)
-            throw new ArgumentException($"query [N, Q, D], keys and values [N, T, D] must agree; got {Shapes.Of(query)}, {Shapes.Of(keys)}, {Shapes.Of(values)}.");
 
         // project to per-head queries, keys and values
         var qh = q.forward(query).reshape(n, nq, heads, d / heads).transpose(1, 2);   // [N, h, Q, d/h]
