@@ -11,8 +11,8 @@ public sealed class ChromiumTests(FeaturesRun run)
 
     static ImageResult Screenshot(string htmlPath)
     {
-        var shot = Path.Combine(Path.GetTempPath(), "nbssl-tests", Guid.NewGuid().ToString("N") + ".png");
         var profile = Directory.CreateTempSubdirectory("nbssl-chromium-").FullName;
+        var shot = Path.Combine(profile, "screenshot.png");   // removed with the profile: nothing stays under /tmp
         var psi = new ProcessStartInfo(Chromium) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[]
         {

@@ -123,7 +123,7 @@ public sealed class TimeoutTests
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (exit, log) = Nbssl.Run("run", Nbssl.Sample("slow.dib"), "--timeout", "8", "--echo", "--out", outDir);
+            var (exit, log) = Nbssl.Run("run", Nbssl.Sample("slow.dib"), "--timeout", "30", "--echo", "--out", outDir);
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the worker was not stopped");
             Assert.Equal(1, exit);
             Assert.Contains("started", log);                      // --echo: console output and display text as they come

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace NotebookSsl.Data;
 
 /// <summary>A decoded IDX file of unsigned bytes: its dimensions and its data, row-major.</summary>
-public sealed record IdxData(int[] Dims, byte[] Data);
+internal sealed record IdxData(int[] Dims, byte[] Data);
 
 /// <summary>
 /// The IDX format of MNIST and Fashion-MNIST: a big-endian magic 0x00 0x00 type ndim (type 0x08 =

@@ -23,7 +23,9 @@ static class PretrainCommand
 
     static int Run(RunSize size, int seed, string outDir)
     {
-        WritableFolder.EnsureWritable(outDir, "--out");   // before training, not after: a lost model costs minutes to hours
+        // before training, not after: a model that cannot be saved is work lost
+        try { OutputFolder.EnsureWritable(outDir, "--out"); }
+        catch (IOException e) { throw new UsageException(e.Message); }
         var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
