@@ -23,7 +23,12 @@ namespace NotebookSsl.Runs;
 /// </summary>
 /// <param name="Folder">The folder the checkpoints go to (one training per folder).</param>
 /// <param name="Every">Steps between checkpoints.</param>
-public sealed record Checkpointing(string Folder, int Every = 100)
+/// <param name="Identity">
+/// What else defines the training (e.g. a run key's hash, or the recipe as JSON): a checkpoint made for
+/// another identity is not resumed. The trainer itself checks the <see cref="TrainConfig"/>, the number of
+/// images and the model's state names and shapes; settings outside those (a mask ratio) belong here.
+/// </param>
+public sealed record Checkpointing(string Folder, int Every = 100, string? Identity = null)
 {
     const string StateFile = "state.safetensors", OptimizerFile = "optimizer.bin", TrainerFile = "trainer.json";
 
@@ -45,10 +50,10 @@ public sealed record Checkpointing(string Folder, int Every = 100)
     internal sealed record TrainerState(long Step, string Fingerprint, List<StepRecord> Records);
 
     /// <summary>What a checkpoint must agree on to be resumed: the recipe, the data size and the model's state names and shapes.</summary>
-    internal static string Fingerprint(Module model, TrainConfig config, long images) =>
+    internal string Fingerprint(Module model, TrainConfig config, long images) =>
         JsonSerializer.Serialize(new
         {
-            config, images,
+            identity = Identity, config, images,
             state = model.state_dict().Select(kv => $"{kv.Key}:{Shapes.Of(kv.Value)}").ToArray(),
         }, RunJson.Options);
 

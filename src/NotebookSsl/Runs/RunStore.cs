@@ -195,7 +195,7 @@ public sealed class RunStore
     }
 
     /// <summary>Where the checkpoints of a key's training go: <c>.{kind}-{hash16}.checkpoint/</c> in the store.</summary>
-    public Checkpointing CheckpointOf(RunKey key, int every = 100) => new(Path.Combine(Root, $".{key.FolderName}.checkpoint"), every);
+    public Checkpointing CheckpointOf(RunKey key, int every = 100) => new(Path.Combine(Root, $".{key.FolderName}.checkpoint"), every, key.Hash);
 
     /// <summary>As <see cref="GetOrTrain{TModel, TMetrics}(RunKey, Func{TModel}, Func{TModel, TMetrics})"/> for results without weights (probe scores, measurements).</summary>
     public StoredResult<TMetrics> GetOrCompute<TMetrics>(RunKey key, Func<TMetrics> compute)

@@ -82,7 +82,7 @@ public static class Trainer
         Tensor? resumedOrder = null;
 
         // resume: the model, optimizer and generators as they were after the saved step; replay the records
-        var fingerprint = checkpoint is null ? "" : Checkpointing.Fingerprint(model, config, images.shape[0]);
+        var fingerprint = checkpoint?.Fingerprint(model, config, images.shape[0]) ?? "";
         if (checkpoint?.TryLoad(fingerprint, model, optimizer.Optimizer, generator) is { } resumed)
         {
             (step, records, resumedOrder) = resumed;

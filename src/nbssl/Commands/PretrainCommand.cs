@@ -31,7 +31,9 @@ static class PretrainCommand
         using (train)
         using (test)
         {
-            var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"));
+            // a checkpoint every 100 steps in DIR/.checkpoint: the same command again resumes an interrupted pretraining
+            var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"),
+                checkpointFolder: Path.Combine(outDir, ".checkpoint"));
             AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), result);
 
             Console.WriteLine();

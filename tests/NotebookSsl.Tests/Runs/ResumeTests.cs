@@ -103,6 +103,21 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_checkpoint_of_another_identity_is_not_resumed()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var images = rand(32, 1, 16, 16, generator: new Generator(2));
+        using (var first = Build()) _ = Train(first, images, new Checkpointing(dir.Path, 2, Identity: "mask 0.75")).Take(3).ToList();
+        Assert.Equal(2, new Checkpointing(dir.Path, 2, "mask 0.75").SavedStep());
+        using var other = Build();
+        var records = Train(other, images, new Checkpointing(dir.Path, 2, Identity: "mask 0.9")).ToList();
+        Assert.Equal(8, records.Count);
+        using var plain = Build();
+        Assert.Equal(Train(plain, images, null).Select(r => r.Loss), records.Select(r => r.Loss));   // trained from the start
+    }
+
+    [Fact]
     public void The_run_store_resumes_an_interrupted_smoke_pretraining_and_removes_its_checkpoints()
     {
         using var scope = NewDisposeScope();

@@ -64,9 +64,16 @@ public static class MaePipeline
     /// <param name="log">Progress lines (pretraining steps, probe results), e.g. Console.WriteLine.</param>
     /// <param name="onStep">Every pretraining step, e.g. to redraw a loss curve.</param>
     /// <param name="weightsPath">Where to save the pretrained weights (safetensors, official names), if anywhere.</param>
+    /// <param name="checkpointFolder">
+    /// Where pretraining saves a checkpoint every <paramref name="checkpointEvery"/> steps; a later call with the
+    /// same recipe resumes from it. The checkpoints are removed when pretraining ends. Null: no checkpoints.
+    /// </param>
     public static MaeRunResult Run(MaeRecipe recipe, ImageDataset train, ImageDataset test,
-        Action<string>? log = null, Action<StepRecord>? onStep = null, string? weightsPath = null)
+        Action<string>? log = null, Action<StepRecord>? onStep = null, string? weightsPath = null,
+        string? checkpointFolder = null, int checkpointEvery = 100)
     {
+        var checkpoint = checkpointFolder is null ? null
+            : new Checkpointing(checkpointFolder, checkpointEvery, System.Text.Json.JsonSerializer.Serialize(new { recipe, train.Count }, RunJson.Options));
         var environment = RunEnvironment.Capture();
         log?.Invoke($"{environment.Torch}; {train.Count} train / {test.Count} held-out images");
 
@@ -75,12 +82,14 @@ public static class MaePipeline
         using var mae = new MaskedAutoencoder(recipe.Mae);
         var clock = Stopwatch.StartNew();
         int every = Math.Max(1, (train.Count / recipe.Pretrain.BatchSize) / 2);
-        var steps = MaePretraining.Steps(mae, train.Images, recipe.Pretrain).Collect(step =>
+        if (checkpoint?.SavedStep() is { } saved) log?.Invoke($"resuming pretraining from the checkpoint after step {saved} in {checkpoint.Folder}");
+        var steps = MaePretraining.Steps(mae, train.Images, recipe.Pretrain, checkpoint: checkpoint).Collect(step =>
         {
             onStep?.Invoke(step);
             if (step.Step % every == 0) log?.Invoke($"pretrain epoch {step.Epoch} step {step.Step}: loss {step.Loss:F4}, lr {step.Lr:g3}, {step.ImagesPerSecond:F0} img/s");
         });
         double seconds = clock.Elapsed.TotalSeconds;
+        checkpoint?.Clear();
         log?.Invoke($"pretrained {mae.ParameterCount:N0} parameters in {seconds:F0} s; final loss {steps[^1].Loss:F4}");
         if (weightsPath is not null) IO.Weights.Save(mae, weightsPath, new Dictionary<string, string> { ["config"] = recipe.ToString() });
 
