@@ -38,6 +38,14 @@ public sealed record ViewAugmentation(
     public static ViewAugmentation SimClr(int size) => new(size, ScaleMin: 0.08, JitterProbability: 0.8,
         GrayscaleProbability: 0.2, BlurProbability: 0.5);
 
+    /// <summary>
+    /// Uni-SSL (lc-mae-uni-ssl §3, "Data augmentations"): crop scale 0.25..1, flip p 0.5, jitter 0.4/0.4/0.4/0.1 with p 0.8,
+    /// grayscale p 0.2, Gaussian blur σ in [0.1, 2]. The paper gives no blur probability; 0.5 is SimCLR's (DINO uses 1.0
+    /// on one global crop and 0.1 on the other).
+    /// </summary>
+    public static ViewAugmentation UniSsl(int size) => new(size, ScaleMin: 0.25, JitterProbability: 0.8,
+        GrayscaleProbability: 0.2, BlurProbability: 0.5);
+
     /// <summary>Blur kernel: about a tenth of the view side, odd, at least 3 (SimCLR's choice).</summary>
     public int BlurKernel => Math.Max(3, (Size / 10) | 1);
 
@@ -47,6 +55,13 @@ public sealed record ViewAugmentation(
         ArgumentOutOfRangeException.ThrowIfLessThan(Size, 1);
         using var scope = NewDisposeScope();
         var (crops, boxes) = Augment.RandomResizedCrop(x, Size, generator, (ScaleMin, ScaleMax)); // [N, C, S, S]
+        var (y, flipped) = FlipAndColour(crops, generator);
+        return new AugmentedViews(y.MoveToOuterDisposeScope(), boxes, flipped);
+    }
+
+    /// <summary>Everything after the crop: the flip, then jitter, grayscale and blur, each with its probability.</summary>
+    internal (Tensor Images, bool[] Flipped) FlipAndColour(Tensor crops, Generator generator)
+    {
         var (y, flipped) = Augment.RandomHorizontalFlip(crops, generator, FlipProbability);
         if (JitterProbability > 0)
             y = Augment.ColorJitter(y, generator, Brightness, Contrast, Saturation, Hue, JitterProbability);
@@ -54,7 +69,7 @@ public sealed record ViewAugmentation(
             y = Augment.RandomGrayscale(y, generator, GrayscaleProbability);
         if (BlurProbability > 0 && BlurKernel / 2 < Size)
             y = Augment.GaussianBlur(y, BlurKernel, generator, (BlurSigmaMin, BlurSigmaMax), BlurProbability);
-        return new AugmentedViews(y.MoveToOuterDisposeScope(), boxes, flipped);
+        return (y, flipped);
     }
 
     public AugmentedViews Apply(Tensor x, long seed)

@@ -218,8 +218,8 @@ public sealed class RunStore
         return new StoredResult<TMetrics>(metrics, false, folder, environment);
     }
 
-    /// <summary>Throws an <see cref="ArgumentException"/> saying why, when the store's folder cannot be written: checked before any training.</summary>
-    public void EnsureWritable() => WritableFolder.EnsureWritable(Root, $"the run store (${EnvironmentVariable} or runs/)");
+    /// <summary>Throws an <see cref="IOException"/> saying why, when the store's folder cannot be written: checked before any training.</summary>
+    public void EnsureWritable() => OutputFolder.EnsureWritable(Root, $"the run store (${EnvironmentVariable} or runs/)");
 
     /// <summary>Removes a key's run, if stored.</summary>
     public void Remove(RunKey key)
