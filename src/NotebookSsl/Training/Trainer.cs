@@ -56,6 +56,9 @@ public static class Trainer
         return Loop(model, images, labels, lossOf, config, parameters, lrScale, stepsPerEpoch, afterStep, cancel, checkpoint);
     }
 
+    /// <summary>Steps a run of <paramref name="config"/> takes on <paramref name="count"/> images (whole batches per epoch), e.g. for a momentum schedule.</summary>
+    public static long TotalSteps(long count, TrainConfig config) => count / config.BatchSize * config.Epochs;
+
     /// <summary>Runs a lazy training to the end, handing each record to <paramref name="onStep"/>; returns them all.</summary>
     public static List<StepRecord> Collect(this IEnumerable<StepRecord> steps, Action<StepRecord>? onStep = null)
     {

@@ -4,6 +4,7 @@ using NotebookSsl.Runs;
 using NotebookSsl.Analysis;
 using NotebookSsl.Models;
 using NotebookSsl.Studies;
+using NotebookSsl.Studies.Claims;
 using NotebookSsl.Studies.Cae;
 using NotebookSsl.Studies.MultiViewMae;
 using NotebookSsl.Tests.Data;

@@ -18,4 +18,19 @@ public static class MaePretraining
         Trainer.Steps(mae, images, null,
             (batch, _, generator) => mae.Forward(augment is null ? batch : augment(batch, generator), generator: generator).Loss,
             config, cancel: cancel, checkpoint: checkpoint);
+
+    /// <summary>
+    /// Lazily trains <paramref name="mae"/> for <paramref name="budget"/>'s steps on an endless batch stream (a few
+    /// images or one photo's crops, augmented by the stream, e.g. <see cref="Data.CropStream"/>); the run's generator
+    /// (seeded by <c>config.Seed</c>) draws the masks. <paramref name="afterStep"/>(step) runs after each update under
+    /// no_grad (e.g. to keep early-stopping checkpoints).
+    /// </summary>
+    public static IEnumerable<StepRecord> Steps(MaskedAutoencoder mae, IEnumerable<Tensor> batches, TrainConfig config, StepBudget budget,
+        Action<long>? afterStep = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(mae);
+        ArgumentNullException.ThrowIfNull(budget);
+        return StreamTrainer.Steps(mae, batches, (batch, generator) => mae.Forward(batch, generator: generator).Loss, config, budget,
+            afterStep: afterStep, cancel: cancel);
+    }
 }

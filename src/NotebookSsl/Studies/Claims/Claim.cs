@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace NotebookSsl.Studies;
+namespace NotebookSsl.Studies.Claims;
 
 /// <summary>One side of a claim: a name and one value per seed.</summary>
 public sealed record ClaimSide([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("values")] IReadOnlyList<double> Values);
