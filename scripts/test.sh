@@ -14,6 +14,19 @@ status=${PIPESTATUS[0]}
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 
+# the Jupyter kernel against real Jupyter clients: the conformance suite (C# and F#), signatures, interrupt,
+# restart, and notebooks 00 and 01 through `jupyter nbconvert --execute` (tests/kernel/test_conformance.py)
+kernel_log=$(mktemp)
+/usr/bin/python3 tests/kernel/test_conformance.py > "$kernel_log" 2>&1
+grep -E '^(test_|  test_|FAIL:|ERROR:|AssertionError|timing:|kernel tests:)' "$kernel_log"
+k_passed=$(grep -oE '^kernel tests: [0-9]+ passed' "$kernel_log" | grep -oE '[0-9]+' || true)
+k_failed=$(grep -oE '^kernel tests: [0-9]+ passed, [0-9]+ failed' "$kernel_log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
+if [[ -z "$k_passed" || -z "$k_failed" ]]; then
+  echo "kernel tests did not finish:"; tail -20 "$kernel_log"; k_passed=0; k_failed=1
+fi
+passed=$((passed + k_passed)); failed=$((failed + k_failed))
+rm -f "$kernel_log"
+
 # notebooks, each in its own process, at size smoke
 nb_passed=0; nb_failed=0
 for nb in notebooks/*.ipynb; do

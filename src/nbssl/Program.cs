@@ -19,7 +19,9 @@ public static class Program
         ConvertCommand.Create(),
         PretrainCommand.Create(),
         BenchCommand.Create(),
+        FindingsCommand.Create(),
         WorkerCommand.Create(),
+        KernelCommand.Create(),
     };
 
     public static int Main(string[] args) => Invoke(Build(), args, Console.Out, Console.Error);

@@ -20,6 +20,12 @@ public static class DisplayFunctions
     static readonly object Gate = new();
     static IDisplaySink? sink;
 
+    /// <summary>
+    /// The running cell's cancellation: cancelled when the user interrupts the cell (Jupyter's interrupt).
+    /// Pass it to long loops, e.g. <c>Trainer.Steps(..., cancel: cancellation)</c>, so they stop between steps.
+    /// </summary>
+    public static CancellationToken cancellation { get; internal set; }
+
     /// <summary>Values handed between languages by <c>#!share</c> (by reference).</summary>
     public static Dictionary<string, object?> Shared { get; } = new();
 

@@ -36,6 +36,8 @@ public static class Formatter
                 return new JsonObject
                 {
                     ["text/html"] = PlotlyHtml.ChartHtml(chart, figure),
+                    // the figure itself, which VS Code and JupyterLab draw natively (no script needed)
+                    [PlotlyHtml.PlotlyMimeType] = JsonNode.Parse(figure),
                     ["text/plain"] = PlotlyHtml.Summary(figure),
                 };
             }

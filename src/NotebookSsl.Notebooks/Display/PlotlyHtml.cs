@@ -13,6 +13,9 @@ public static class PlotlyHtml
     /// <summary>Attribute on every chart div, so a report knows it needs plotly.js.</summary>
     public const string Marker = "data-nbssl-plotly";
 
+    /// <summary>The MIME type of Plotly's figure JSON ({data, layout}), drawn natively by VS Code and JupyterLab.</summary>
+    public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
+
     static readonly Lazy<(string Version, string Script)> Embedded = new(LoadEmbedded);
 
     /// <summary>Version of the plotly.js Plotly.NET ships.</summary>

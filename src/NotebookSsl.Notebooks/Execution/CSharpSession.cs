@@ -53,6 +53,12 @@ public sealed class CSharpSession
         return $"{where}error {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 
+    /// <summary>The options cells compile with (references, imports).</summary>
+    public ScriptOptions Options => options;
+
+    /// <summary>The script of the last cell that ran (null before the first): completion continues it.</summary>
+    public Script? LastScript => state?.Script;
+
     /// <summary>The latest variable of that name, or null when no C# cell declared it.</summary>
     public ScriptVariable? GetVariable(string name) => state?.GetVariable(name);
 

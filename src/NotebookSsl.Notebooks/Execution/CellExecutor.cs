@@ -39,6 +39,8 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
     Task<FSharpSession>? fsharpWarmup;
     int currentCell = -1;
     int executionCount;
+    CancellationTokenSource? cellCancel;
+    Thread? cellThread;
 
     public CellExecutor(string baseDirectory, IExecutionListener listener, PackageCatalog? catalog = null)
     {
@@ -64,12 +66,45 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
         return fsharp;
     }
 
+    /// <summary>The C# session, once a C# cell ran (completion and inspection read its script).</summary>
+    public CSharpSession? CSharp => csharp;
+
+    /// <summary>The F# session, once an F# cell ran or its warm-up finished.</summary>
+    public FSharpSession? FSharpIfStarted =>
+        fsharp ?? (fsharpWarmup is { IsCompletedSuccessfully: true } w ? w.Result : null);
+
+    /// <summary>The directory cells run in (relative #r paths resolve against it).</summary>
+    public string BaseDirectory => baseDirectory;
+
+    /// <summary>
+    /// Interrupts the running cell: cancels <see cref="DisplayFunctions.cancellation"/>, and the cell's next console
+    /// write or display call throws <see cref="OperationCanceledException"/> (like Python's KeyboardInterrupt,
+    /// between two steps of a loop that reports its progress). False when no cell is running.
+    /// </summary>
+    public bool Interrupt()
+    {
+        CancellationTokenSource? c;
+        lock (gate) c = cellCancel;
+        if (c is null) return false;
+        try { c.Cancel(); } catch (ObjectDisposedException) { return false; }
+        return true;
+    }
+
+    void ThrowIfInterrupted()
+    {
+        CancellationTokenSource? c;
+        lock (gate) c = Thread.CurrentThread == cellThread ? cellCancel : null;
+        if (c is { IsCancellationRequested: true }) throw new OperationCanceledException("the cell was interrupted", c.Token);
+    }
+
     /// <summary>Runs one cell; false when it failed (its error was reported to the listener).</summary>
     public bool Run(PlannedCell cell, int ordinal, int total)
     {
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        lock (gate) currentCell = cell.Index;
+        using var cancel = new CancellationTokenSource();
+        lock (gate) { currentCell = cell.Index; cellCancel = cancel; cellThread = Thread.CurrentThread; }
+        DisplayFunctions.cancellation = cancel.Token;
         listener.CellStarted(cell, ordinal, total);
         var count = ++executionCount;
         JsonObject? error = null;
@@ -99,11 +134,14 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            lock (gate) cellThread = null;   // an interrupted cell still draws its last chart updates
             try { DisplayFunctions.FlushUpdates(); } catch (Exception) { /* the cell's own error is what counts */ }
             FlushConsole();
             error = ErrorOutput(e);
             listener.Output(cell.Index, error, null);
         }
+        lock (gate) { cellCancel = null; cellThread = null; }
+        DisplayFunctions.cancellation = CancellationToken.None;
         FlushConsole();
         listener.CellFinished(cell, count, start, clock.Elapsed, error);
         return error is null;
@@ -178,6 +216,7 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
 
     string IDisplaySink.Display(JsonObject data)
     {
+        ThrowIfInterrupted();
         FlushConsole();
         var id = Guid.NewGuid().ToString("N");
         int cell;
@@ -188,6 +227,7 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
 
     void IDisplaySink.Update(string displayId, JsonObject data)
     {
+        ThrowIfInterrupted();
         FlushConsole();
         int cell;
         lock (gate)
@@ -202,6 +242,7 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
 
     void Append(string name, string text)
     {
+        ThrowIfInterrupted();
         string? flushName = null, flushText = null;
         lock (gate)
         {

@@ -71,6 +71,9 @@ public sealed class FSharpSession : IDisposable
             ? new FSharpText(fsi.FormatValue(o, v.ReflectionType)) : v.ReflectionValue;
     }
 
+    /// <summary>Names that complete a partial (dotted) identifier, from FSI's own completion.</summary>
+    public IEnumerable<string> Completions(string longIdent) => fsi.GetCompletions(longIdent);
+
     /// <summary>F#'s own printing of a value ("%A" style: [1.0; 0.5], records, unions).</summary>
     public string FormatValue(object value, Type type) => fsi.FormatValue(value, type);
 

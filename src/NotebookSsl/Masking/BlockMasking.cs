@@ -9,7 +9,7 @@ namespace NotebookSsl.Masking;
 /// </summary>
 public static class BlockMasking
 {
-    /// <summary>A [g, g] boolean mask with exactly L − round(L·(1−ratio)) tokens set.</summary>
+    /// <summary>A [g, g] boolean mask with exactly L − int(L·(1−ratio)) tokens set (the count random masking removes).</summary>
     public static bool[,] Mask(int gridSize, double maskRatio, Random random, int minTokens = 4, double minAspect = 0.3)
     {
         int l = gridSize * gridSize;

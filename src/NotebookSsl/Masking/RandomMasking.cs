@@ -18,14 +18,16 @@ public sealed record MaskedTokens(Tensor Visible, Tensor Mask, Tensor IdsRestore
 public static class RandomMasking
 {
     /// <summary>
-    /// Tokens kept at a mask ratio: round(L·(1 − ratio)). The official code truncates with int(); the two
-    /// agree whenever L·(1 − ratio) is whole (every setting in the papers), and rounding avoids losing a
-    /// token to floating-point error (1 − 0.9 = 0.0999…).
+    /// Tokens kept at a mask ratio: int(L·(1 − ratio)), truncated, exactly as official models_mae.py
+    /// (<c>len_keep = int(L * (1 - mask_ratio))</c>). The product is computed in double, as Python's float,
+    /// so floating-point error truncates the same way: at L = 49, ratio 0.9 keeps int(4.899999999999999) = 4 (not 5),
+    /// ratio 0.5 keeps int(24.5) = 24; at L = 64, ratio 0.6 keeps int(25.6) = 25.
     /// </summary>
     public static int KeepCount(int numTokens, double maskRatio)
     {
         CheckRatio(maskRatio);
-        int keep = (int)Math.Round(numTokens * (1 - maskRatio), MidpointRounding.AwayFromZero);
+        double kept = numTokens * (1 - maskRatio);   // Python: L * (1 - mask_ratio), an IEEE double
+        int keep = (int)kept;                         // Python int(): truncation toward zero
         if (keep < 1)
             throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, $"A mask ratio of {maskRatio} keeps no token of {numTokens}.");
         return keep;
@@ -44,7 +46,7 @@ public static class RandomMasking
             throw new ArgumentOutOfRangeException(nameof(maskRatio), maskRatio, $"The mask ratio {maskRatio} is above 1: it is the fraction of patches removed, in [0, 1).");
     }
 
-    /// <summary>Masks x [N, L, D] by the given noise [N, L]: keeps the round(L·(1−ratio)) tokens of least noise.</summary>
+    /// <summary>Masks x [N, L, D] by the given noise [N, L]: keeps the int(L·(1−ratio)) tokens of least noise (official truncation).</summary>
     public static MaskedTokens Apply(Tensor x, double maskRatio, Tensor noise)
     {
         if (x.dim() != 3) throw new ArgumentException($"Tokens must be [N, L, D], got {Shapes.Of(x)}.");

@@ -39,6 +39,7 @@ static class PretrainCommand
             Console.WriteLine();
             Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
             foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-26} {p.Pretrained,8:P1} {p.Random,8:P1}");
+            if (result.RawPixels is { } raw) Console.WriteLine($"raw pixels: linear {raw.Linear.Accuracy:P1}, k-NN {raw.Knn.Accuracy:P1}");
             Console.WriteLine($"size {size}, seed {seed}, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
         }
         return 0;

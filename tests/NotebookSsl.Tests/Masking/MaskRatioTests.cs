@@ -32,9 +32,10 @@ public class MaskRatioTests
         var zero = Assert.Throws<ArgumentOutOfRangeException>(() => new MaeConfig { MaskRatio = 0 }.Validate());
         Assert.Contains("ratio of 0 removes no patch", zero.Message);
         Assert.Contains("0/0", zero.Message);
-        var tiny = Assert.Throws<ArgumentOutOfRangeException>(() => new MaeConfig { MaskRatio = 0.005 }.Validate()); // round(49 · 0.995) = 49 kept
+        // int(49 · (1 − 1e-17)) = 49 kept: 1 − 1e-17 is 1.0 in double (0.005 now removes one: int(48.755) = 48 kept)
+        var tiny = Assert.Throws<ArgumentOutOfRangeException>(() => new MaeConfig { MaskRatio = 1e-17 }.Validate());
         Assert.Contains("removes no patch of 49", tiny.Message);
         Assert.Equal(49, RandomMasking.KeepCount(49, 0));   // masking itself may keep everything (e.g. a method's unmasked view)
-        new MaeConfig { MaskRatio = 0.02 }.Validate();       // removes one patch: fine
+        new MaeConfig { MaskRatio = 0.005 }.Validate();      // removes one patch (truncation, as models_mae.py): fine
     }
 }

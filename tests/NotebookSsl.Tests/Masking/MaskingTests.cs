@@ -9,9 +9,9 @@ public class MaskingTests
     [InlineData(49, 0.75)]
     [InlineData(64, 0.6)]
     [InlineData(16, 0.9)]
-    [InlineData(10, 0.9)]
+    [InlineData(10, 0.8)]
     [InlineData(196, 0.3)]
-    public void Keeps_round_L_times_one_minus_r_and_restores_order(int l, double ratio)
+    public void Keeps_int_L_times_one_minus_r_and_restores_order(int l, double ratio)
     {
         using var scope = NewDisposeScope();
         var gen = new Generator(seed: 7);
@@ -19,7 +19,7 @@ public class MaskingTests
         var noise = rand(3, l, generator: gen);
         var m = RandomMasking.Apply(x, ratio, noise);
 
-        int keep = (int)Math.Round(l * (1 - ratio), MidpointRounding.AwayFromZero);
+        int keep = (int)(l * (1 - ratio));
         Assert.Equal(new long[] { 3, keep, 2 }, m.Visible.shape);
         Assert.Equal(l - keep, m.Mask.sum(1)[0].item<float>());
 
@@ -39,6 +39,23 @@ public class MaskingTests
         Assert.True(restored.eq(x).all().item<bool>());
     }
 
+    // int(L * (1 - r)) as Python evaluates it (checked with /usr/bin/python3): truncation after float error
+    [Theory]
+    [InlineData(49, 0.9, 4)]    // 49 * (1 - 0.9) = 4.899999999999999 → 4 (round would give 5)
+    [InlineData(49, 0.5, 24)]   // 24.5 → 24 (round-half-away would give 25)
+    [InlineData(49, 0.45, 26)]  // 26.95 → 26
+    [InlineData(49, 0.6, 19)]   // 19.6 → 19
+    [InlineData(49, 0.7, 14)]   // 14.700000000000003 → 14
+    [InlineData(49, 0.75, 12)]  // 12.25 → 12
+    [InlineData(64, 0.6, 25)]   // 25.6 → 25
+    [InlineData(196, 0.75, 49)] // whole: every setting in the papers
+    [InlineData(16, 0.75, 4)]
+    [InlineData(10, 0.7, 3)]    // 10 * 0.30000000000000004 = 3.0000000000000004 → 3
+    [InlineData(10, 0.3, 7)]    // 10 * 0.7 = 7.0 → 7
+    [InlineData(10, 0.8, 1)]    // 10 * (1 - 0.8) = 1.9999999999999996 → 1
+    public void Keep_count_truncates_like_the_official_code(int l, double ratio, int expected) =>
+        Assert.Equal(expected, RandomMasking.KeepCount(l, ratio));
+
     [Theory]
     [InlineData(1.0)]
     [InlineData(1.5)]
@@ -48,6 +65,14 @@ public class MaskingTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => RandomMasking.KeepCount(49, ratio));
         Assert.Contains("ratio", e.Message);
+    }
+
+    [Fact]
+    public void A_ratio_that_truncates_to_no_token_is_refused()
+    {
+        // 10 * (1 - 0.9) = 0.9999999999999998: the official int() keeps nothing, so we refuse it
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => RandomMasking.KeepCount(10, 0.9));
+        Assert.Contains("keeps no token", e.Message);
     }
 
     [Fact]

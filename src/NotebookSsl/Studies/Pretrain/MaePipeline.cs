@@ -10,9 +10,10 @@ using static TorchSharp.torch;
 namespace NotebookSsl.Studies.Pretrain;
 
 /// <summary>What <see cref="MaePipeline.Run"/> measured, with what it needs to be repeated.</summary>
+/// <param name="RawPixels">The linear probe and k-NN on the standardised pixels: what "learned something" must beat.</param>
 public sealed record MaeRunResult(
     MaeRecipe Recipe, IReadOnlyList<StepRecord> Pretraining, double PretrainSeconds,
-    IReadOnlyList<ProbeComparison> Probes, long Parameters, RunEnvironment Environment);
+    IReadOnlyList<ProbeComparison> Probes, long Parameters, RunEnvironment Environment, RawPixelBaselines? RawPixels = null);
 
 /// <summary>
 /// The project's main job (<c>nbssl pretrain</c>, notebook 00): pretrain an MAE on Fashion-MNIST, then
@@ -108,7 +109,9 @@ public static class MaePipeline
                 ("linear", e => LinearProbe.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes, recipe.Linear).Accuracy),
                 ("k-NN", e => Knn.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes).Accuracy),
             ], c => log?.Invoke($"{c.Probe}: MAE {c.Pretrained:P1}, random init {c.Random:P1}"));
-            return new MaeRunResult(recipe, steps, seconds, probes, mae.ParameterCount, environment);
+            var raw = RawPixels.Run(train.Images, train.Labels, test.Images, test.Labels, classes, recipe.Linear with { Seed = recipe.Pretrain.Seed });
+            log?.Invoke($"raw pixels: linear {raw.Linear.Accuracy:P1}, k-NN {raw.Knn.Accuracy:P1}");
+            return new MaeRunResult(recipe, steps, seconds, probes, mae.ParameterCount, environment, raw);
         }
         finally
         {

@@ -19,7 +19,10 @@ After the official initialize_weights(), every parameter except the two fixed po
 random perturbation, so zero biases or unit LayerNorm weights cannot hide a mistake.
 
 Run (from this folder):  /usr/bin/python3 make_fixture.py
-Writes: weights.safetensors, io.safetensors, config.json here, and the same three in gray28/.
+Writes: weights.safetensors, io.safetensors, config.json here, and the same three in gray28/; and the
+mask-count variants l49/ (L = 49 at mask ratios 0.5, 0.75, 0.9) and l64/ (L = 64 at 0.6), where
+len_keep = int(L * (1 - mask_ratio)) truncates (4 at 0.9 and 24 at 0.5 on L = 49, 25 at 0.6 on L = 64):
+one weights.safetensors per folder, and io-r<ratio>.safetensors + config-r<ratio>.json per ratio.
 """
 import collections
 import json
@@ -410,7 +413,8 @@ def run(model, imgs, noise, mask_ratio):
     }
 
 
-def make(out_dir, cfg, seed):
+def make(out_dir, cfg, seed, tag=""):
+    """Writes weights.safetensors, io{tag}.safetensors and config{tag}.json into out_dir."""
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(seed)
     model = MaskedAutoencoderViT(
@@ -430,6 +434,8 @@ def make(out_dir, cfg, seed):
     imgs = torch.randn(N, C, H, H)  # [N, C, H, W]
     noise = torch.rand(N, L)  # [N, L], as the official random_masking draws it
 
+    # no two noise values are equal, so the argsort (and the kept set) cannot depend on tie-breaking
+    assert float(noise.sort(dim=1).values.diff(dim=1).min()) > 0
     out32 = run(model, imgs, noise, cfg["mask_ratio"])
 
     # same weights, inputs and noise in float64, to measure how far float32 is from exact
@@ -471,11 +477,14 @@ def make(out_dir, cfg, seed):
 
     meta = {"source": "make_fixture.py (official MAE models_mae.py re-implemented)",
             "torch": torch.__version__, "config": json.dumps(cfg)}
-    save_safetensors(os.path.join(out_dir, "weights.safetensors"), weights, meta)
-    save_safetensors(os.path.join(out_dir, "io.safetensors"), io, meta)
+    io_name, config_name = f"io{tag}.safetensors", f"config{tag}.json"
+    # the ratio variants of one folder share their weights file: its metadata leaves the ratio out
+    weights_meta = meta if not tag else dict(meta, config=json.dumps({k: v for k, v in cfg.items() if k != "mask_ratio"}))
+    save_safetensors(os.path.join(out_dir, "weights.safetensors"), weights, weights_meta)
+    save_safetensors(os.path.join(out_dir, io_name), io, meta)
 
     # read back with the independent reader: exact
-    for fname, expected in (("weights.safetensors", weights), ("io.safetensors", io)):
+    for fname, expected in (("weights.safetensors", weights), (io_name, io)):
         got, got_meta = load_safetensors(os.path.join(out_dir, fname))
         assert list(got) == sorted(expected), fname
         for k, v in expected.items():
@@ -493,7 +502,7 @@ def make(out_dir, cfg, seed):
         "weights": {k: list(v.shape) for k, v in weights.items()},
         "io": {k: [str(v.dtype).replace("torch.", ""), list(v.shape)] for k, v in io.items()},
     })
-    with open(os.path.join(out_dir, "config.json"), "w") as f:
+    with open(os.path.join(out_dir, config_name), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
     return weights, io, discrepancy
@@ -506,9 +515,16 @@ def main():
                 decoder_embed_dim=24, decoder_depth=2, decoder_num_heads=4, mlp_ratio=4.0,
                 mask_ratio=0.75, layer_norm_eps=1e-6, batch=3)
     gray = dict(base, img_size=28, patch_size=7, in_chans=1)
-    for out_dir, cfg, seed in ((HERE, base, 0), (os.path.join(HERE, "gray28"), gray, 1)):
-        weights, io, disc = make(out_dir, cfg, seed)
-        print(f"\n== {os.path.relpath(out_dir, HERE) or '.'}: {cfg}")
+    # mask-count variants: where int() truncation and round() differ (L = 49 at 0.5 and 0.9; L = 64 at 0.6),
+    # and 0.75 on L = 49 (12.25 -> 12 either way); same model and noise for every ratio of one folder
+    l49 = dict(base, img_size=28, patch_size=4, in_chans=1)   # 7 x 7 grid
+    l64 = dict(base, img_size=32, patch_size=4, in_chans=1)   # 8 x 8 grid
+    variants = [(HERE, base, 0, ""), (os.path.join(HERE, "gray28"), gray, 1, "")]
+    variants += [(os.path.join(HERE, "l49"), dict(l49, mask_ratio=r), 2, f"-r{r}") for r in (0.5, 0.75, 0.9)]
+    variants += [(os.path.join(HERE, "l64"), dict(l64, mask_ratio=0.6), 3, "-r0.6")]
+    for out_dir, cfg, seed, tag in variants:
+        weights, io, disc = make(out_dir, cfg, seed, tag)
+        print(f"\n== {os.path.relpath(out_dir, HERE) or '.'}{tag}: {cfg}  len_keep {int(io['latent'].shape[1]) - 1}")
         print("weights.safetensors:")
         for k, v in weights.items():
             print(f"  {k:40s} {str(v.dtype):14s} {list(v.shape)}")

@@ -14,9 +14,9 @@ public class ParityTests
 {
     static string Dir(string variant) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "mae_parity", variant);
 
-    static MaeConfig ConfigOf(string dir)
+    static MaeConfig ConfigOf(string dir, string tag = "")
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, $"config{tag}.json")));
         var c = json.RootElement;
         int I(string name) => c.GetProperty(name).GetInt32();
         return new MaeConfig
@@ -38,17 +38,24 @@ public class ParityTests
         Assert.True(diff < tolerance, $"{what}: max |Δ| = {diff:g3}");
     }
 
+    // the l49/l64 variants are where int() truncation differs from rounding (see make_fixture.py):
+    // L = 49 keeps 24 at 0.5 and 4 at 0.9, L = 64 keeps 25 at 0.6; 0.75 on L = 49 keeps 12 either way
     [Theory]
-    [InlineData("")]
-    [InlineData("gray28")]
-    public void Same_weights_and_noise_give_the_official_loss_predictions_and_maps(string variant)
+    [InlineData("", "", 4)]
+    [InlineData("gray28", "", 4)]
+    [InlineData("l49", "-r0.5", 24)]
+    [InlineData("l49", "-r0.75", 12)]
+    [InlineData("l49", "-r0.9", 4)]
+    [InlineData("l64", "-r0.6", 25)]
+    public void Same_weights_and_noise_give_the_official_loss_predictions_and_maps(string variant, string tag, int keep)
     {
         using var scope = NewDisposeScope();
         var dir = Dir(variant);
-        var io = Safetensors.Load(Path.Combine(dir, "io.safetensors"));
+        var io = Safetensors.Load(Path.Combine(dir, $"io{tag}.safetensors"));
+        Assert.Equal(1 + keep, io["latent"].shape[1]);   // the official code kept cls + `keep` tokens
         foreach (var normPix in new[] { false, true })
         {
-            using var mae = new MaskedAutoencoder(ConfigOf(dir) with { NormPixLoss = normPix });
+            using var mae = new MaskedAutoencoder(ConfigOf(dir, tag) with { NormPixLoss = normPix });
             Weights.Load(mae, Path.Combine(dir, "weights.safetensors"));
             mae.eval();
 

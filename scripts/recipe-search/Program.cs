@@ -1,0 +1,219 @@
+// The quick-recipe search of issue 9: which small MAE, pretrained on Fashion-MNIST within a notebook's
+// budget, clearly beats random init (fine-tune on 10 % labels, linear probe, k-NN) and gets near raw pixels?
+// One process, one torch thread. Every variant is pretrained once (seed 0 unless --seed), then probed; the
+// random-init encoder of each shape and the raw pixels are probed once. Each finished row is appended to
+// results.csv at once (a killed search keeps what it finished), and results.md is rewritten from it.
+//
+// Usage: dotnet run -c Release --project scripts/recipe-search -- [VARIANT...] [--seed N] [--list]
+//        (no variant: every variant not yet in results.csv for that seed)
+//        ... -- --ft VARIANT: the fine-tuning protocols below on that variant's MAE (pretrained again unless its
+//        weights are in $TMPDIR/nbssl-recipe-search/) and on random init, one row each (kind "ft")
+//        ... -- --table: rewrites results.md from results.csv and exits
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using NotebookSsl.Data;
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Models;
+using NotebookSsl.Probes;
+using NotebookSsl.Training;
+using static TorchSharp.torch;
+
+var inv = CultureInfo.InvariantCulture;
+string here = Path.Combine(NotebookSsl.Runs.RepositoryRoot.Find() ?? throw new InvalidOperationException("run from inside the repository"), "scripts", "recipe-search");
+string csvPath = Path.Combine(here, "results.csv"), mdPath = Path.Combine(here, "results.md");
+
+// the protocol: notebook 01's quick data budget, probes of the notebook, fine-tuning on 10 % labels
+const int TrainImages = 4096, TestImages = 1000, Labelled = 410;   // 410 = 10 % of the pretraining images
+var fineTune = FineTuning.DefaultConfig with { Epochs = 30, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 3 };
+const double LayerDecay = 0.75;
+var linear = LinearProbe.DefaultConfig with { Epochs = 20, BatchSize = 128, WarmupEpochs = 2 };
+
+static MaeConfig Mae(int patch, int width, int depth, int heads, int decWidth, int decDepth, int decHeads) => new()
+{
+    Encoder = new VitConfig { ImageSize = 28, PatchSize = patch, Channels = 1, Width = width, Depth = depth, Heads = heads },
+    DecoderWidth = decWidth, DecoderDepth = decDepth, DecoderHeads = decHeads,
+};
+static TrainConfig Pre(int epochs, double lr, int batch = 64) => new() { Epochs = epochs, BatchSize = batch, Lr = lr, WarmupEpochs = 1 };
+
+var variants = new Dictionary<string, (MaeConfig Mae, TrainConfig Pretrain)>
+{
+    // notebook 01's quick recipe before this search (the reference point)
+    ["q01"] = (Mae(4, 64, 4, 4, 64, 3, 4), Pre(8, 2e-3)),
+    // twice the epochs
+    ["q01-16ep"] = (Mae(4, 64, 4, 4, 64, 3, 4), Pre(16, 2e-3)),
+    // a smaller decoder (MAE: the decoder can be light), the saved time spent on epochs
+    ["dec32x1-16ep"] = (Mae(4, 64, 4, 4, 32, 1, 4), Pre(16, 2e-3)),
+    // wider encoder
+    ["w128-8ep"] = (Mae(4, 128, 4, 4, 64, 2, 4), Pre(8, 1.5e-3)),
+    // deeper encoder
+    ["d6-8ep"] = (Mae(4, 64, 6, 4, 64, 2, 4), Pre(8, 2e-3)),
+    // lower learning rate
+    ["q01-16ep-lr1e-3"] = (Mae(4, 64, 4, 4, 64, 3, 4), Pre(16, 1e-3)),
+    // 14 x 14 grid (patch 2): 4x the tokens, so a quarter of the epochs for about the same cost
+    ["p2-w64-4ep"] = (Mae(2, 64, 4, 4, 32, 1, 4), Pre(4, 2e-3)),
+};
+
+// fine-tuning protocols compared with --ft: does a lower learning rate or a shorter schedule let the pretrained
+// initialisation show (random init catches up with 30 epochs at 1e-3)?
+var ftProtocols = new Dictionary<string, TrainConfig>
+{
+    ["ft30-lr1e-3"] = fineTune,
+    ["ft30-lr3e-4"] = fineTune with { Lr = 3e-4 },
+    ["ft15-lr3e-4"] = fineTune with { Epochs = 15, Lr = 3e-4, WarmupEpochs = 2 },
+    ["ft15-lr1e-4"] = fineTune with { Epochs = 15, Lr = 1e-4, WarmupEpochs = 2 },
+};
+string weightsFolder = Path.Combine(Path.GetTempPath(), "nbssl-recipe-search");
+
+int seed = 0;
+string? ftVariant = null;
+var chosen = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--seed") seed = int.Parse(args[++i]);
+    else if (args[i] == "--ft") ftVariant = args[++i];
+    else if (args[i] == "--table") { }
+    else if (args[i] == "--list") { foreach (var (k, v) in variants) Console.WriteLine($"{k}: {v.Mae} {v.Pretrain}"); return; }
+    else if (variants.ContainsKey(args[i])) chosen.Add(args[i]);
+    else throw new ArgumentException($"unknown variant '{args[i]}' (known: {string.Join(", ", variants.Keys)})");
+}
+
+var header = "kind,name,seed,grid,width,depth,heads,decoder,epochs,lr,params,pretrain_cpu_s,pretrain_wall_s,img_per_cpu_s,final_loss,ft10,lin_cls,lin_mean,knn_mean,probe_cpu_s";
+var rows = File.Exists(csvPath) ? File.ReadAllLines(csvPath).Skip(1).Where(l => l.Length > 0).ToList() : [];
+bool Done(string kind, string name, int s) => rows.Any(r => r.StartsWith($"{kind},{name},{s},"));
+if (args.Contains("--table")) { WriteMarkdown(); return; }   // results.md again from results.csv, nothing run
+set_num_threads(1);
+if (ftVariant is not null && !variants.ContainsKey(ftVariant)) throw new ArgumentException($"unknown variant '{ftVariant}'");
+if (chosen.Count == 0 && ftVariant is null) chosen = variants.Keys.Where(k => !Done("mae", k, seed)).ToList();
+
+using var trainSet = FashionMnist.Load(DatasetSplit.Train);
+using var testSet = FashionMnist.Load(DatasetSplit.Test);
+using var train = trainSet.Take(TrainImages);
+using var test = testSet.Take(TestImages);
+using var labelled = train.Take(Labelled);
+Console.WriteLine($"{get_num_threads()} thread; {train.Count} train / {labelled.Count} labelled / {test.Count} test images; variants: {string.Join(", ", chosen)}");
+
+double Cpu() { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime.TotalSeconds; }
+string F(double v, string f = "F4") => double.IsNaN(v) ? "" : v.ToString(f, inv);
+
+void Append(string row)
+{
+    rows.Add(row);
+    File.WriteAllText(csvPath, header + "\n" + string.Join("\n", rows) + "\n");
+    WriteMarkdown();
+    Console.WriteLine(row);
+}
+
+(double Ft, double LinCls, double LinMean, double Knn) Probe(VisionTransformer encoder, int s)
+{
+    double ft = FineTuning.Run(encoder, labelled.Images, labelled.Labels, test.Images, test.Labels, 10, fineTune with { Seed = s }, LayerDecay).Accuracy;
+    using var cTrain = Features.Extract(encoder, train.Images, FeatureKind.Cls);
+    using var cTest = Features.Extract(encoder, test.Images, FeatureKind.Cls);
+    using var mTrain = Features.Extract(encoder, train.Images, FeatureKind.MeanPatch);
+    using var mTest = Features.Extract(encoder, test.Images, FeatureKind.MeanPatch);
+    double linCls = LinearProbe.OnFeatures(cTrain, train.Labels, cTest, test.Labels, 10, linear with { Seed = s }).Accuracy;
+    double linMean = LinearProbe.OnFeatures(mTrain, train.Labels, mTest, test.Labels, 10, linear with { Seed = s }).Accuracy;
+    double knn = Knn.OnFeatures(mTrain, train.Labels, mTest, test.Labels, 10).Accuracy;
+    return (ft, linCls, linMean, knn);
+}
+
+// raw pixels: once
+if (!Done("raw", "pixels", 0))
+{
+    double c0 = Cpu();
+    var raw = RawPixels.Run(train.Images, train.Labels, test.Images, test.Labels, 10, linear);
+    Append($"raw,pixels,0,,,,,,,,,,,,,,,{F(raw.Linear.Accuracy)},{F(raw.Knn.Accuracy)},{F(Cpu() - c0, "F0")}");
+}
+
+foreach (var name in chosen)
+{
+    var (mae, pre) = variants[name];
+    var e = mae.Encoder;
+    string shape = $"{e.GridSize}x{e.GridSize},{e.Width},{e.Depth},{e.Heads}";
+
+    // random init of this encoder shape and seed: once
+    string randomName = $"random-g{e.GridSize}-w{e.Width}-d{e.Depth}";
+    if (!Done("random", randomName, seed))
+    {
+        double c0 = Cpu();
+        using var random = RandomInit.Encoder(e, seed);
+        var r = Probe(random, seed);
+        Append($"random,{randomName},{seed},{shape},,,,{random.parameters().Sum(p => p.numel())},,,,,{F(r.Ft)},{F(r.LinCls)},{F(r.LinMean)},{F(r.Knn)},{F(Cpu() - c0, "F0")}");
+    }
+
+    using var model = PretrainedOrNew(name, mae);
+    double cpu0 = Cpu();
+    var clock = Stopwatch.StartNew();
+    var steps = MaePretraining.Steps(model, train.Images, pre with { Seed = seed }).Collect(s =>
+    {
+        if (s.Step % 64 == 0) Console.WriteLine($"  {name} step {s.Step} epoch {s.Epoch}: loss {s.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)");
+    });
+    double cpu = Cpu() - cpu0, wall = clock.Elapsed.TotalSeconds;
+    double imagesPerCpuSecond = (double)steps.Count * pre.BatchSize / cpu;
+    double finalLoss = steps.TakeLast(Math.Min(16, steps.Count)).Average(s => s.Loss);   // mean of the last 16 steps
+    Directory.CreateDirectory(weightsFolder);
+    NotebookSsl.IO.Weights.Save(model, WeightsPath(name));
+    double p0 = Cpu();
+    var m = Probe(model.Encoder, seed);
+    Append($"mae,{name},{seed},{shape},{mae.DecoderWidth}x{mae.DecoderDepth},{pre.Epochs},{F(pre.PeakLr, "G3")},{model.ParameterCount},{F(cpu, "F0")},{F(wall, "F0")},{F(imagesPerCpuSecond, "F0")},{F(finalLoss)},{F(m.Ft)},{F(m.LinCls)},{F(m.LinMean)},{F(m.Knn)},{F(Cpu() - p0, "F0")}");
+}
+
+string WeightsPath(string name) => Path.Combine(weightsFolder, $"{name}-seed{seed}.safetensors");
+MaskedAutoencoder PretrainedOrNew(string name, MaeConfig mae) { Seeds.Set(seed); return new MaskedAutoencoder(mae); }
+
+if (ftVariant is not null)
+{
+    var (mae, pre) = variants[ftVariant];
+    using var model = PretrainedOrNew(ftVariant, mae);
+    if (File.Exists(WeightsPath(ftVariant))) NotebookSsl.IO.Weights.Load(model, WeightsPath(ftVariant));
+    else
+    {
+        MaePretraining.Steps(model, train.Images, pre with { Seed = seed }).Collect();
+        Directory.CreateDirectory(weightsFolder);
+        NotebookSsl.IO.Weights.Save(model, WeightsPath(ftVariant));
+    }
+    using var random = RandomInit.Encoder(mae.Encoder, seed);
+    foreach (var (protocol, config) in ftProtocols)
+    {
+        if (Done("ft", $"{ftVariant}/{protocol}", seed)) continue;
+        double c0 = Cpu();
+        double Ft(VisionTransformer encoder) => FineTuning.Run(encoder, labelled.Images, labelled.Labels, test.Images, test.Labels, 10, config with { Seed = seed }, LayerDecay).Accuracy;
+        double ftMae = Ft(model.Encoder), ftRandom = Ft(random);
+        // kind ft: FT of the MAE in ft10, FT of random init in lin_cls (the md table shows them as such)
+        Append($"ft,{ftVariant}/{protocol},{seed},,,,,,{config.Epochs},{F(config.PeakLr, "G3")},,,,,,{F(ftMae)},{F(ftRandom)},,,{F(Cpu() - c0, "F0")}");
+    }
+}
+
+// results.md: the table, MAE rows beside their random-init row and the raw pixels
+void WriteMarkdown()
+{
+    var md = new StringBuilder();
+    md.Append("# Quick-recipe search (issue 9)\n\n");
+    md.Append("Written by `scripts/recipe-search` from results.csv; do not edit. Fashion-MNIST, first 4,096 train images ")
+      .Append("(pretraining, linear probe and k-NN training), first 410 of them labelled for fine-tuning (10 %), first 1,000 test images. ")
+      .Append("One torch thread. Fine-tune: 30 epochs, batch 32, lr 1e-3, layer decay 0.75, global-pool head. Linear probe: ")
+      .Append("BatchNorm + linear, 20 epochs, on the cls token or the mean patch token. k-NN: k = 20 on the mean patch token. ")
+      .Append("CPU seconds are the process's (a shared machine: wall seconds are several times more). One seed per row.\n\n");
+    var all = rows.Select(r => r.Split(',')).ToList();
+    var raw = all.FirstOrDefault(r => r[0] == "raw");
+    if (raw is not null) md.Append($"Raw pixels (standardised): linear probe **{Pct(raw[17])}**, k-NN **{Pct(raw[18])}**.\n\n");
+    md.Append("| variant | seed | grid | width × depth | decoder | epochs | lr | params | pretrain CPU s | img / CPU s | loss | FT 10 % | linear (cls) | linear (mean) | k-NN | random init: FT 10 % / linear (mean) / k-NN |\n");
+    md.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    foreach (var r in all.Where(r => r[0] == "mae"))
+    {
+        var rnd = all.FirstOrDefault(x => x[0] == "random" && x[2] == r[2] && x[3] == r[3] && x[4] == r[4] && x[5] == r[5]);
+        string rndText = rnd is null ? "" : $"{Pct(rnd[15])} / {Pct(rnd[17])} / {Pct(rnd[18])}";
+        md.Append($"| {r[1]} | {r[2]} | {r[3]} | {r[4]} × {r[5]} | {r[7]} | {r[8]} | {r[9]} | {r[10]} | {r[11]} | {r[13]} | {r[14]} | {Pct(r[15])} | {Pct(r[16])} | {Pct(r[17])} | {Pct(r[18])} | {rndText} |\n");
+    }
+    var ft = all.Where(r => r[0] == "ft").ToList();
+    if (ft.Count > 0)
+    {
+        md.Append("\nFine-tuning protocols (10 % labels, layer decay 0.75, batch 32), on one variant's MAE and on random init:\n\n");
+        md.Append("| variant / protocol | seed | epochs | lr | FT 10 %: MAE | FT 10 %: random init | MAE − random |\n|---|---|---|---|---|---|---|\n");
+        foreach (var r in ft)
+            md.Append($"| {r[1]} | {r[2]} | {r[8]} | {r[9]} | {Pct(r[15])} | {Pct(r[16])} | {(100 * (double.Parse(r[15], CultureInfo.InvariantCulture) - double.Parse(r[16], CultureInfo.InvariantCulture))).ToString("+0.0;-0.0", CultureInfo.InvariantCulture)} |\n");
+    }
+    File.WriteAllText(mdPath, md.ToString());
+}
+
+static string Pct(string fraction) => fraction.Length == 0 ? "" : (double.Parse(fraction, CultureInfo.InvariantCulture) * 100).ToString("F1", CultureInfo.InvariantCulture) + " %";

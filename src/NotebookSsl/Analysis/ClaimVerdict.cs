@@ -1,0 +1,152 @@
+using System.Globalization;
+
+namespace NotebookSsl.Analysis;
+
+/// <summary>What a claim expects of its measurements (the results JSON's <c>expect</c>).</summary>
+public enum Expectation
+{
+    /// <summary><c>a&gt;b</c>: a scores higher than b.</summary>
+    Greater,
+    /// <summary><c>a&lt;b</c>: a scores lower than b.</summary>
+    Less,
+    /// <summary><c>a~b</c>: a does as well as b (is not lower by more than the tolerance).</summary>
+    AsWellAs,
+    /// <summary><c>increasing</c>: the measure grows with x.</summary>
+    Increasing,
+    /// <summary><c>decreasing</c>: the measure falls with x.</summary>
+    Decreasing,
+}
+
+/// <summary>The outcome of testing a claim on our runs.</summary>
+public enum Verdict { Holds, DoesNotHold, Inconclusive }
+
+/// <summary>A verdict and the numbers it was decided on, in words (e.g. "d = 3.10, 2s = 1.20").</summary>
+public sealed record ClaimJudgement(Verdict Verdict, string Evidence);
+
+/// <summary>
+/// The rule that turns a claim's per-seed measurements into holds / does not hold / inconclusive. The same
+/// rule decides every row of the findings page, and <see cref="RuleMarkdown"/> prints it there.
+/// <para>Pairs: d = mean(a) − mean(b), s = sqrt((var_a + var_b) / 2) with sample variances (n − 1),
+/// the pooled seed-to-seed spread. A difference counts as resolved when it exceeds
+/// <see cref="Resolution"/>·s (2 s: Cohen's d above 2, stricter than a t-test at 3 seeds, because seeds
+/// on a shared CPU are few and their spread is itself uncertain).</para>
+/// <list type="bullet">
+/// <item>a&gt;b: holds if d &gt; 2s; does not hold if d ≤ 0 (our mean is not on the claimed side); inconclusive
+/// between (the right direction, within the noise). a&lt;b mirrors it with −d.</item>
+/// <item>a~b, "a does as well as b", tolerance t ≥ 0 (the claim's, in the metric's unit; 0 when absent):
+/// holds if d ≥ −t (a's mean is at most t below b's); does not hold if d &lt; −t − 2s (a is worse by more
+/// than the tolerance, beyond the noise); inconclusive between. A burden of proof mirrored from a&gt;b: an
+/// advantage must be resolved, a parity only not contradicted.</item>
+/// <item>increasing / decreasing over a series of x: ρ = Spearman's rank correlation of the per-x means
+/// with x (sign flipped for decreasing). Holds if ρ ≥ <see cref="RankThreshold"/> and, when every x has
+/// ≥ 2 seeds, the last mean differs from the first in the claimed direction by more than 2s (s pooled over
+/// those two points); does not hold if ρ ≤ 0; inconclusive otherwise, or with fewer than 3 x values.</item>
+/// <item>A pair with fewer than 2 values on either side is inconclusive: there is no spread to compare with.</item>
+/// </list>
+/// </summary>
+public static class ClaimVerdict
+{
+    /// <summary>How many pooled standard deviations make a difference resolved.</summary>
+    public const double Resolution = 2;
+    /// <summary>The rank correlation a trend needs to hold (with 5 x values, ρ ≥ 0.8 happens by chance about 1 time in 12).</summary>
+    public const double RankThreshold = 0.8;
+
+    /// <summary>Parses the JSON's <c>expect</c> string: "a&gt;b", "a&lt;b", "a~b", "increasing", "decreasing".</summary>
+    public static Expectation ParseExpectation(string text) => text.Trim() switch
+    {
+        "a>b" => Expectation.Greater,
+        "a<b" => Expectation.Less,
+        "a~b" => Expectation.AsWellAs,
+        "increasing" => Expectation.Increasing,
+        "decreasing" => Expectation.Decreasing,
+        _ => throw new ArgumentException($"Unknown expectation '{text}': use a>b, a<b, a~b, increasing or decreasing."),
+    };
+
+    /// <summary>Sample variance (n − 1); 0 for a single value.</summary>
+    public static double Variance(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("no value.", nameof(values));
+        if (values.Count == 1) return 0;
+        double mean = values.Average();
+        return values.Sum(x => (x - mean) * (x - mean)) / (values.Count - 1);
+    }
+
+    /// <summary>s = sqrt((var_a + var_b) / 2), sample variances.</summary>
+    public static double PooledStd(IReadOnlyList<double> a, IReadOnlyList<double> b) => Math.Sqrt((Variance(a) + Variance(b)) / 2);
+
+    /// <summary>Judges a pairwise claim (<see cref="Expectation.Greater"/>, <see cref="Expectation.Less"/>, <see cref="Expectation.AsWellAs"/>).</summary>
+    public static ClaimJudgement Pair(Expectation expect, IReadOnlyList<double> a, IReadOnlyList<double> b, double tolerance = 0)
+    {
+        if (expect is Expectation.Increasing or Expectation.Decreasing)
+            throw new ArgumentException($"'{expect}' is judged on a series: call {nameof(Series)}.");
+        if (a.Count == 0 || b.Count == 0) throw new ArgumentException($"A pairwise claim needs values for a and b, got {a.Count} and {b.Count}.");
+        if (tolerance < 0 || double.IsNaN(tolerance)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be ≥ 0.");
+        if (a.Concat(b).Any(v => !double.IsFinite(v))) throw new ArgumentException("A claim's values must be finite numbers.");
+        if (a.Count < 2 || b.Count < 2)
+            return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 2 seeds per side; got {a.Count} and {b.Count}");
+
+        double d = a.Average() - b.Average(), s = PooledStd(a, b), band = Resolution * s;
+        string numbers = $"d = {F(d)}, 2s = {F(band)}";
+        switch (expect)
+        {
+            case Expectation.Greater or Expectation.Less:
+                double signed = expect == Expectation.Greater ? d : -d;
+                var verdict = signed > band ? Verdict.Holds : signed <= 0 ? Verdict.DoesNotHold : Verdict.Inconclusive;
+                return new ClaimJudgement(verdict, numbers);
+            default:
+                string withTolerance = tolerance > 0 ? $"{numbers}, t = {F(tolerance)}" : numbers;
+                var parity = d >= -tolerance ? Verdict.Holds : d < -tolerance - band ? Verdict.DoesNotHold : Verdict.Inconclusive;
+                return new ClaimJudgement(parity, withTolerance);
+        }
+    }
+
+    /// <summary>Judges a trend claim over (x, per-seed values) points.</summary>
+    public static ClaimJudgement Series(Expectation expect, IReadOnlyList<(double X, IReadOnlyList<double> Values)> points)
+    {
+        if (expect is not (Expectation.Increasing or Expectation.Decreasing))
+            throw new ArgumentException($"'{expect}' is judged on a pair: call {nameof(Pair)}.");
+        if (points.Any(p => p.Values.Count == 0)) throw new ArgumentException("Every point of a series needs at least one value.");
+        if (points.SelectMany(p => p.Values.Append(p.X)).Any(v => !double.IsFinite(v))) throw new ArgumentException("A series' x and values must be finite numbers.");
+        if (points.Count < 3) return new ClaimJudgement(Verdict.Inconclusive, $"needs ≥ 3 x values; got {points.Count}");
+
+        var sorted = points.OrderBy(p => p.X).ToArray();
+        double sign = expect == Expectation.Increasing ? 1 : -1;
+        double rho = sign * Statistics.Spearman(sorted.Select(p => p.X).ToArray(), sorted.Select(p => p.Values.Average()).ToArray());
+        if (double.IsNaN(rho)) rho = 0;   // all means equal: no trend
+        string numbers = $"ρ = {rho.ToString("0.00", CultureInfo.InvariantCulture)}";
+        if (rho <= 0) return new ClaimJudgement(Verdict.DoesNotHold, numbers);
+        if (rho < RankThreshold) return new ClaimJudgement(Verdict.Inconclusive, numbers);
+
+        // with seeds at every x, the end-to-end change must also clear the noise
+        var (first, last) = (sorted[0].Values, sorted[^1].Values);
+        if (sorted.All(p => p.Values.Count >= 2))
+        {
+            double change = sign * (last.Average() - first.Average()), band = Resolution * PooledStd(first, last);
+            numbers += $", first→last {F(sign * change)}, 2s = {F(band)}";
+            return new ClaimJudgement(change > band ? Verdict.Holds : Verdict.Inconclusive, numbers);
+        }
+        return new ClaimJudgement(Verdict.Holds, numbers + " (1 seed per x: the trend alone)");
+    }
+
+    static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The rule in words, for the findings page.</summary>
+    public static string RuleMarkdown => $"""
+        Every verdict is computed by `ClaimVerdict` (src/NotebookSsl/Analysis/ClaimVerdict.cs) from the per-seed values in the
+        notebook's quick results; nothing on this page is typed by hand.
+
+        - **Pairs.** d = mean(a) − mean(b); s = √((var_a + var_b) / 2), sample variances (n − 1): the pooled seed-to-seed
+          spread. A difference is *resolved* when it exceeds {Resolution}·s.
+          - `a>b`: **holds** if d > 2s; **does not hold** if d ≤ 0 (our mean is not on the claimed side); otherwise
+            **inconclusive** (right direction, within the noise). `a<b` is the same with −d.
+          - `a~b` ("a does as well as b", tolerance t in the metric's unit, 0 unless the claim gives one): **holds** if
+            d ≥ −t; **does not hold** if d < −t − 2s (worse by more than the tolerance, beyond the noise); otherwise
+            **inconclusive**. An advantage must be resolved; a parity must only not be contradicted.
+          - Fewer than 2 seeds on either side: **inconclusive** (no spread to compare with).
+        - **Trends** (`increasing` / `decreasing` over x): ρ = Spearman's rank correlation between x and the per-x means
+          (sign flipped for decreasing). **Holds** if ρ ≥ {RankThreshold.ToString("0.0", CultureInfo.InvariantCulture)} and, when every x has ≥ 2 seeds, the last mean differs from the first
+          in the claimed direction by more than 2s (s pooled over those two points); **does not hold** if ρ ≤ 0;
+          otherwise **inconclusive**, and also with fewer than 3 x values.
+        - **Not run**: no quick results carry a claim for the experiment yet.
+        """;
+}

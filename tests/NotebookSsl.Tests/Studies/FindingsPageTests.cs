@@ -1,0 +1,173 @@
+using NotebookSsl.Analysis;
+using NotebookSsl.Studies.Findings;
+
+namespace NotebookSsl.Tests.Studies;
+
+public class FindingsPageTests
+{
+    // an EXPERIMENTS.md in miniature: two numbered sections, a code span in a first column, an unnumbered section
+    const string Experiments = """
+        # The experiments
+
+        ## 01 · The decoder is local (`paper.md`, §2)
+        | experiment | paper's setting | paper's finding |
+        |---|---|---|
+        | Decoder replacement (Table 1) | 3 decoders | local decoders match the Transformer |
+        | Pretrained vs random (Table 9) | MAE vs random init | MAE far above random |
+        | Distance vs `mask_ratio` (Fig. 3b) | 0.3 … 0.9 | distance grows with the ratio |
+        | Linear probe vs pixels | frozen cls | the probe beats raw pixels |
+
+        ## 02 · Something else (`other.md`)
+        | experiment | paper's setting | paper's finding |
+        |---|---|---|
+        | Uni-SSL vs DINO (Table 2) | two views | FT 82.7 vs 81.8 |
+
+        ## Baselines shared by all notebooks
+        | not | an | experiment |
+        |---|---|---|
+        | ignored | row | here |
+        """;
+
+    // one notebook's quick results: all three verdicts, a trend, and a claim naming no experiment
+    const string Results01 = """
+        { "notebook": "01-decoder-locality", "size": "quick", "seeds": [0, 1, 2],
+          "claims": [
+            { "section": "01", "experiment": "Pretrained vs random (Table 9)", "claim": "MAE fine-tunes better than random init",
+              "paper": "83.6 vs 79.0", "metric": "fine-tune accuracy (%)", "expect": "a>b",
+              "a": { "name": "MAE", "values": [80, 81, 82] }, "b": { "name": "random init", "values": [70, 71, 72] }, "series": null },
+            { "section": "01", "experiment": "Linear probe vs pixels", "claim": "the linear probe beats raw pixels",
+              "paper": "68.0 vs 30", "metric": "linear accuracy (%)", "expect": "a>b",
+              "a": { "name": "MAE", "values": [60, 61, 62] }, "b": { "name": "raw pixels", "values": [81, 81.5, 82] } },
+            { "section": "01", "experiment": "Decoder replacement (Table 1)", "claim": "a conv decoder does as well as the Transformer",
+              "paper": "82.9 vs 82.9", "metric": "fine-tune accuracy (%)", "expect": "a~b", "tolerance": 0.5,
+              "a": { "name": "conv", "values": [79, 80, 81] }, "b": { "name": "Transformer", "values": [80.5, 81.5, 82.5] } },
+            { "section": "01", "experiment": "Distance vs `mask_ratio` (Fig. 3b)", "claim": "attention distance grows with the mask ratio",
+              "paper": "Fig. 3b", "metric": "attention distance (px)", "expect": "increasing",
+              "series": [ { "x": 0.3, "values": [10.0] }, { "x": 0.6, "values": [11.0] }, { "x": 0.9, "values": [12.5] } ] },
+            { "section": "01", "experiment": "A row that is not there", "claim": "typo'd", "expect": "a>b",
+              "a": { "name": "x", "values": [1, 2] }, "b": { "name": "y", "values": [1, 2] } }
+          ],
+          "tables": { "free": "form" } }
+        """;
+
+    static FindingsModel Model() => FindingsPage.Build(Experiments,
+        [("01-decoder-locality-quick.json", Results01), ("02-uni-ssl-quick.json", """{ "notebook": "02-uni-ssl", "size": "quick" }""")],
+        key => key switch { "01-decoder-locality" or "01" => "../01-decoder-locality.ipynb", _ => null });
+
+    [Fact]
+    public void Experiments_are_the_table_rows_of_numbered_sections_with_their_exact_first_column()
+    {
+        var rows = FindingsPage.ParseExperiments(Experiments);
+        Assert.Equal(5, rows.Count);
+        Assert.Equal(["01", "01", "01", "01", "02"], rows.Select(r => r.Section));
+        Assert.Equal("Distance vs `mask_ratio` (Fig. 3b)", rows[2].Experiment);
+        Assert.Equal("distance grows with the ratio", rows[2].PaperFinding);
+        Assert.Equal("The decoder is local (`paper.md`, §2)", rows[0].SectionTitle);
+        Assert.Equal("Uni-SSL vs DINO (Table 2)", rows[4].Experiment);
+    }
+
+    [Fact]
+    public void Each_claim_gets_its_verdict_and_rows_without_one_are_not_run()
+    {
+        var model = Model();
+        Verdict Of(string experiment) => Assert.Single(model.Rows.Single(r => r.Experiment.Experiment == experiment).Claims).Judgement.Verdict;
+        Assert.Equal(Verdict.Holds, Of("Pretrained vs random (Table 9)"));          // d = 10, 2s = 2
+        Assert.Equal(Verdict.DoesNotHold, Of("Linear probe vs pixels"));             // d < 0
+        Assert.Equal(Verdict.Inconclusive, Of("Decoder replacement (Table 1)"));     // d = −1.5: past −t, not past −t − 2s = −2.5
+        Assert.Equal(Verdict.Holds, Of("Distance vs `mask_ratio` (Fig. 3b)"));       // ρ = 1, one seed per x
+        Assert.Empty(model.Rows.Single(r => r.Experiment.Section == "02").Claims);   // its results carry no claims
+        Assert.Equal("A row that is not there", Assert.Single(model.Unmatched).Experiment);
+        Assert.Equal("../01-decoder-locality.ipynb", model.Rows[0].NotebookLink);
+        Assert.Null(model.Rows[4].NotebookLink);
+    }
+
+    [Fact]
+    public void The_page_shows_paper_ours_verdict_rule_and_links()
+    {
+        var page = FindingsPage.Render(Model());
+        Assert.Contains("**4 claims tested: 2 hold, 1 do not hold, 1 inconclusive; 1 of 5 experiments not run.**", page);
+        Assert.Contains("| Pretrained vs random (Table 9) | MAE far above random | MAE fine-tunes better than random init (fine-tune accuracy (%); a > b) | 83.6 vs 79.0 | "
+            + "a = MAE: 81.0 ± 1.0 (n = 3)<br>b = random init: 71.0 ± 1.0 (n = 3) | **holds** (d = 10, 2s = 2) | [01-decoder-locality](../01-decoder-locality.ipynb) |", page);
+        Assert.Contains("| Uni-SSL vs DINO (Table 2) | FT 82.7 vs 81.8 | | | | not run | no notebook yet |", page);
+        Assert.Contains("inconclusive (d = -1.5, 2s = 2, t = 0.5)", page);
+        Assert.Contains("**does not hold** (d = -20.5, 2s = 1.581)", page);
+        Assert.Contains("x = 0.3: 10 (n = 1); x = 0.6: 11 (n = 1); x = 0.9: 12.5 (n = 1)", page);
+        Assert.Contains("## Claims that name no experiment of EXPERIMENTS.md", page);
+        Assert.Contains("## How a verdict is decided", page);
+        Assert.Contains("**holds** if d > 2s", page);
+        Assert.Contains("- [02-uni-ssl-quick.json](02-uni-ssl-quick.json)", page);
+        Assert.DoesNotContain("\r", page);
+        Assert.Equal(page, FindingsPage.Render(Model()));   // deterministic
+    }
+
+    [Fact]
+    public void Claims_a_notebook_writes_with_the_run_json_options_are_what_the_page_reads()
+    {
+        var claims = new[]
+        {
+            Claim.Pair("01", "Decoder replacement (Table 1)", "conv does as well", "82.9 vs 82.9", "fine-tune accuracy (%)", "a~b",
+                new ClaimSide("conv", [79, 80, 81]), new ClaimSide("Transformer", [80.5, 81.5, 82.5]), tolerance: 0.5),
+            Claim.Trend("01", "Distance vs `mask_ratio` (Fig. 3b)", "grows", "Fig. 3b", "px", "increasing",
+                [new ClaimPoint(0.3, [10]), new ClaimPoint(0.6, [11]), new ClaimPoint(0.9, [12.5])]),
+        };
+        var json = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims }, NotebookSsl.Runs.RunJson.Indented);
+        var parsed = FindingsPage.ParseClaims(json, "01-x-quick.json");
+        Assert.Equal(2, parsed.Count);
+        Assert.Equal("01-x", parsed[0].Notebook);
+        Assert.Equal(0.5, parsed[0].Tolerance);
+        Assert.Equal(Verdict.Inconclusive, parsed[0].Judgement.Verdict);
+        Assert.Equal(["conv", "Transformer"], parsed[0].Groups.Select(g => g.Name));
+        Assert.Equal(Verdict.Holds, parsed[1].Judgement.Verdict);
+        Assert.Equal("x = 0.9", parsed[1].Groups[2].Name);
+        Assert.Throws<ArgumentException>(() => Claim.Trend("01", "e", "c", "", "", "a>b", []));
+        Assert.Throws<ArgumentException>(() => Claim.Pair("01", "e", "c", "", "", "increasing", new ClaimSide("a", [1]), new ClaimSide("b", [1])));
+    }
+
+    [Fact]
+    public void A_claim_with_a_missing_part_is_refused_by_name()
+    {
+        var e = Assert.Throws<ArgumentException>(() => FindingsPage.ParseClaims(
+            """{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "a>b", "a": { "name": "A", "values": [1, 2] } } ] }""", "f.json"));
+        Assert.Contains("\"b\"", e.Message);
+        Assert.Contains("f.json, claim 0", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FindingsPage.ParseClaims(
+            """{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "increasing" } ] }""", "f.json"));
+        Assert.Contains("series", e.Message);
+    }
+
+    [Fact]
+    public void Mean_and_std_keep_two_significant_digits_of_the_spread()
+    {
+        Assert.Equal("0.566 ± 0.013 (n = 3)", FindingsPage.MeanStd([0.555, 0.563, 0.581]));
+        Assert.Equal("56.6 ± 1.3 (n = 3)", FindingsPage.MeanStd([55.5, 56.3, 58.1]));
+        Assert.Equal("3 (n = 1)", FindingsPage.MeanStd([3]));
+    }
+
+    /// <summary>Skipped where ../shared/EXPERIMENTS.md is not beside the repository (a bare clone).</summary>
+    public sealed class RepositoryPageFactAttribute : FactAttribute
+    {
+        public RepositoryPageFactAttribute()
+        {
+            var root = Root();
+            if (root is null) Skip = "not run from inside the repository";
+            else if (!File.Exists(FindingsPage.DefaultExperimentsPath(root))) Skip = $"no shared/EXPERIMENTS.md above {root}";
+        }
+    }
+
+    internal static string? Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NotebookSsl.sln"))) return dir.FullName;
+        return null;
+    }
+
+    [RepositoryPageFact]
+    public void The_committed_findings_page_is_what_the_generator_makes_of_the_committed_results()
+    {
+        var root = Root()!;
+        var committed = FindingsPage.DefaultPagePath(root);
+        Assert.True(File.Exists(committed), $"{committed} is missing: run `dotnet run --project src/nbssl -- findings`");
+        Assert.True(FindingsPage.Generate(root) == File.ReadAllText(committed),
+            "notebooks/results/FINDINGS.md is out of date: run `dotnet run --project src/nbssl -- findings` and commit it");
+    }
+}
