@@ -15,7 +15,8 @@ public static class NotebookBatch
     {
         if (notebooks.Count == 0) throw new ArgumentException("run needs at least one notebook");
         var log = options.Log;
-        WritableFolder.EnsureWritable(options.OutputDirectory, "--out");
+        try { OutputFolder.EnsureWritable(options.OutputDirectory, "--out"); }
+        catch (IOException e) { throw new ArgumentException(e.Message, e); }   // before any work: a usage error
         WorkFolders.RemoveOrphans();
 
         var names = OutputNames(notebooks);

@@ -24,8 +24,8 @@ static class PretrainCommand
     static int Run(RunSize size, int seed, string outDir)
     {
         // before training, not after: a model that cannot be saved is work lost
-        try { WritableFolder.EnsureWritable(outDir, "--out"); }
-        catch (Exception e) when (e is IOException or ArgumentException) { throw new UsageException(e.Message); }
+        try { OutputFolder.EnsureWritable(outDir, "--out"); }
+        catch (IOException e) { throw new UsageException(e.Message); }
         var recipe = MaePipeline.RecipeFor(size, seed);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
