@@ -207,18 +207,18 @@ public sealed class StudyContext
     }
 
     /// <summary>
-    /// Raw pixels, no encoder: the linear probe on the flattened image and the attentive probe over the raw patches
-    /// (p²C values each). Fine-tuning has nothing to tune: NaN. A minimal stand-in until the shared raw-pixel probes land.
+    /// Raw pixels, no encoder: the encoders' linear probe on the standardised pixels (<see cref="RawPixels.Linear"/>) and
+    /// the attentive probe over the raw patches (p²C values each). Fine-tuning has nothing to tune: NaN.
     /// </summary>
     public ProbeScores ScoreRawPixels(int seed)
     {
         var r = Recipe;
-        var key = new RunKey("probes-raw-pixels", new { r.TrainImages, r.TestImages, r.Encoder.PatchSize, Linear = r.Linear with { Seed = seed }, Attentive = r.Attentive with { Seed = seed } }, seed);
+        var key = new RunKey("probes-raw-pixels", new { r.TrainImages, r.TestImages, r.Encoder.PatchSize, Linear = r.Linear with { Seed = seed }, Attentive = r.Attentive with { Seed = seed }, Pixels = "standardised" }, seed);
         return Store.GetOrCompute(key, () =>
         {
             using var scope = NewDisposeScope();
             int classes = Train.NumClasses;
-            double linear = LinearProbe.OnFeatures(Train.Images.flatten(1), Train.Labels, Test.Images.flatten(1), Test.Labels, classes, r.Linear with { Seed = seed }).Accuracy;
+            double linear = RawPixels.Linear(Train.Images, Train.Labels, Test.Images, Test.Labels, classes, r.Linear with { Seed = seed }).Accuracy;
             var trainPatches = Patches.Patchify(Train.Images, r.Encoder.PatchSize);   // [N, L, p²C]
             var testPatches = Patches.Patchify(Test.Images, r.Encoder.PatchSize);
             double attentive = AttentiveProbe.OnTokens(trainPatches, Train.Labels, testPatches, Test.Labels, classes, heads: 1, r.Attentive with { Seed = seed }).Accuracy;

@@ -4,7 +4,7 @@ using NotebookSsl.Runs;
 using NotebookSsl.Analysis;
 using NotebookSsl.Models;
 using NotebookSsl.Studies;
-using NotebookSsl.Studies.Claims;
+using NotebookSsl.Studies.Findings;
 using NotebookSsl.Studies.Cae;
 using NotebookSsl.Studies.MultiViewMae;
 using NotebookSsl.Tests.Data;
@@ -43,12 +43,12 @@ public class StudiesTests
     [Fact]
     public void Claims_serialise_with_the_schemas_names()
     {
-        var claim = new Claim("05", "CAE", "CAE beats MAE", "83.6 vs 82.9", "accuracy (%)", "a>b",
+        var claim = Claim.Pair("05", "CAE", "CAE beats MAE", "83.6 vs 82.9", "accuracy (%)", "a>b",
             new ClaimSide("CAE", [1.0, 2.0]), new ClaimSide("MAE", [0.5, 1.5]));
         var json = JsonSerializer.Serialize(claim, RunJson.Options);
         foreach (var name in new[] { "section", "experiment", "claim", "paper", "metric", "expect", "a", "b", "series", "name", "values" })
             Assert.Contains($"\"{name}\":", json);
-        var series = new Claim("06", "Ablations (Table 5)", "λ helps", "…", "accuracy (%)", "increasing", Series: [new ClaimPoint(0.5, [1.0])]);
+        var series = Claim.Trend("06", "Ablations (Table 5)", "λ helps", "…", "accuracy (%)", "increasing", [new ClaimPoint(0.5, [1.0])]);
         Assert.Contains("\"x\":0.5", JsonSerializer.Serialize(series, RunJson.Options));
     }
 
