@@ -13,6 +13,22 @@ public sealed class ChromiumTests(FeaturesRun run)
     {
         var profile = Directory.CreateTempSubdirectory("nbssl-chromium-").FullName;
         var shot = Path.Combine(profile, "screenshot.png");   // removed with the profile: nothing stays under /tmp
+        try { return Shoot(htmlPath, profile, shot); }
+        finally { RemoveProfile(profile); }
+    }
+
+    /// <summary>Chromium's helper processes may still write into the profile for a moment after it exits: retry briefly.</summary>
+    static void RemoveProfile(string profile)
+    {
+        for (int attempt = 0; attempt < 20 && Directory.Exists(profile); attempt++)
+        {
+            try { Directory.Delete(profile, true); }
+            catch (IOException) { Thread.Sleep(250); }
+        }
+    }
+
+    static ImageResult Shoot(string htmlPath, string profile, string shot)
+    {
         var psi = new ProcessStartInfo(Chromium) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[]
         {
@@ -25,8 +41,7 @@ public sealed class ChromiumTests(FeaturesRun run)
         _ = p.StandardOutput.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(2))) { p.Kill(true); throw new TimeoutException("chromium hung"); }
         Assert.True(File.Exists(shot), $"chromium wrote no screenshot (exit {p.ExitCode}): {err.Result}");
-        try { return ImageResult.FromMemory(File.ReadAllBytes(shot), ColorComponents.RedGreenBlue); }
-        finally { File.Delete(shot); try { Directory.Delete(profile, true); } catch (IOException) { } }
+        return ImageResult.FromMemory(File.ReadAllBytes(shot), ColorComponents.RedGreenBlue);
     }
 
     /// <summary>Pixels close to a colour (the charts draw their lines in colours nothing else on the page uses).</summary>
