@@ -58,8 +58,9 @@ internal static class Worker
     /// <summary>
     /// Writes events. Stream text is batched: a write that comes within 50 ms of the previous one waits (at
     /// most 50 ms, or until 64 KB are pending, or until any other event), so a cell printing 100,000 lines
-    /// costs a few hundred events, not 100,000; a lone line still goes out at once, so the output of a cell
-    /// that then aborts the process is kept.
+    /// costs a few hundred events, not 100,000. The first stream write after any other event (a cell's start,
+    /// a display) and a write 50 ms after the last flushed one go out at once, so the line a cell prints just
+    /// before a native abort kills the process is kept.
     /// </summary>
     sealed class EventWriter : IExecutionListener, IDisposable
     {
@@ -74,7 +75,7 @@ internal static class Worker
         readonly Timer timer;
         int pendingCell = -1;
         string? pendingName;
-        long lastWrite;
+        long lastStreamFlush;   // 0: the next stream write goes out at once
 
         public EventWriter(string path, TextWriter progress, bool echo)
         {
@@ -90,6 +91,7 @@ internal static class Worker
             {
                 FlushStream();
                 WriteNow(e);
+                lastStreamFlush = 0;
             }
         }
 
@@ -97,7 +99,6 @@ internal static class Worker
         {
             stream.Write(WorkerProtocol.Line(e));
             stream.Flush();
-            lastWrite = Stopwatch.GetTimestamp();
         }
 
         void Stream(int cell, string name, string text)
@@ -108,7 +109,7 @@ internal static class Worker
                 pendingCell = cell;
                 pendingName = name;
                 pending.Append(text);
-                if (pending.Length >= MaxPendingChars || Stopwatch.GetElapsedTime(lastWrite) >= Interval) FlushStream();
+                if (pending.Length >= MaxPendingChars || lastStreamFlush == 0 || Stopwatch.GetElapsedTime(lastStreamFlush) >= Interval) FlushStream();
             }
         }
 
@@ -118,6 +119,7 @@ internal static class Worker
             var text = pending.ToString();
             pending.Clear();
             WriteNow(new CellOutput(pendingCell, null, new JsonObject { ["output_type"] = "stream", ["name"] = pendingName, ["text"] = text }));
+            lastStreamFlush = Stopwatch.GetTimestamp();
             if (echo) progress.Write(text);
         }
 
