@@ -92,7 +92,7 @@ public static class StreamTrainer
                 using (no_grad()) afterStep(step); // outside the step's scope: what it keeps is its own
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException($"The loss became {loss} at step {step}; lower the learning rate ({lr:g3}) or clip gradients.");
-            GC.Collect(); // as in Trainer: AdamW's temporaries otherwise pile up in native memory
+            GC.Collect(1); // as in Trainer: AdamW's temporaries otherwise pile up in native memory; gen 1 frees them
             double seconds = clock.Elapsed.TotalSeconds;
             yield return new StepRecord(step, 0, loss, lr, config.BatchSize / Math.Max(seconds - start, 1e-9), seconds);
         }

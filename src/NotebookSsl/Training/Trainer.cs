@@ -130,7 +130,10 @@ public static class Trainer
                 }
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"The loss became {loss} at step {step} (epoch {epoch}); lower the learning rate ({lr:g3}) or clip gradients.");
-                GC.Collect(); // AdamW's temporaries otherwise pile up in native memory, about a parameter copy per step
+                // AdamW's temporaries otherwise pile up in native memory (about a parameter copy per step) until a GC
+                // runs their finalizers. They die young, so a gen-1 collection frees them; a full one costs ~160 ms in a
+                // notebook worker, whose heap holds the Roslyn and F# compilers (measured), more than a quick-size step
+                GC.Collect(1);
                 double seconds = clock.Elapsed.TotalSeconds;
                 var record = new StepRecord(step, epoch, loss, lr, config.BatchSize / Math.Max(seconds - start, 1e-9), seconds);
                 if (checkpoint is not null)
