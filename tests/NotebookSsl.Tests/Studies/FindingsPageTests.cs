@@ -101,6 +101,26 @@ public class FindingsPageTests
     }
 
     [Fact]
+    public void A_claim_links_the_notebook_that_wrote_it_when_a_section_is_split_over_notebooks()
+    {
+        // 01b writes a claim on an experiment 01 also tests (as 03c does beside 03b): each line links its own notebook
+        const string results01b = """
+            { "notebook": "01b-decoder-ablations", "size": "quick", "claims": [
+                { "section": "01", "experiment": "Pretrained vs random (Table 9)", "claim": "the conv-decoder MAE beats random init",
+                  "paper": "–", "metric": "fine-tune accuracy (%)", "expect": "a>b",
+                  "a": { "name": "conv", "values": [80, 81] }, "b": { "name": "random init", "values": [70, 71] } } ] }
+            """;
+        var model = FindingsPage.Build(Experiments, [("01-decoder-locality-quick.json", Results01), ("01b-decoder-ablations-quick.json", results01b)],
+            key => key switch { "01-decoder-locality" or "01" => "../01-decoder-locality.ipynb", "01b-decoder-ablations" => "../01b-decoder-ablations.ipynb", _ => null });
+        var row = model.Rows.Single(r => r.Experiment.Experiment == "Pretrained vs random (Table 9)");
+        Assert.Equal(["../01-decoder-locality.ipynb", "../01b-decoder-ablations.ipynb"], row.ClaimLinks);
+        var lines = FindingsPage.Render(model).Split('\n').Where(l => l.StartsWith("| Pretrained vs random (Table 9)")).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.EndsWith("| [01-decoder-locality](../01-decoder-locality.ipynb) |", lines[0]);
+        Assert.EndsWith("| [01b-decoder-ablations](../01b-decoder-ablations.ipynb) |", lines[1]);
+    }
+
+    [Fact]
     public void Claims_a_notebook_writes_with_the_run_json_options_are_what_the_page_reads()
     {
         var claims = new[]

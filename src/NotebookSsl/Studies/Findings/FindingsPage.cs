@@ -25,7 +25,9 @@ public sealed record JudgedClaim(
     Expectation Expect, double Tolerance, IReadOnlyList<ClaimGroup> Groups, ClaimJudgement Judgement);
 
 /// <summary>A row of the page: an experiment and the claims that test it (none: "not run").</summary>
-public sealed record FindingRow(ExperimentRow Experiment, IReadOnlyList<JudgedClaim> Claims, string? NotebookLink);
+/// <param name="NotebookLink">The notebook of the row's first claim, else the section's notebook.</param>
+/// <param name="ClaimLinks">Per claim, the notebook that wrote it (a section's experiments may be split over notebooks, 03a/03b/03c).</param>
+public sealed record FindingRow(ExperimentRow Experiment, IReadOnlyList<JudgedClaim> Claims, string? NotebookLink, IReadOnlyList<string?> ClaimLinks);
 
 /// <summary>The findings page: every experiment row, the claims that match none, and where they came from.</summary>
 public sealed record FindingsModel(IReadOnlyList<FindingRow> Rows, IReadOnlyList<JudgedClaim> Unmatched, IReadOnlyList<string> Sources);
@@ -140,7 +142,7 @@ public static partial class FindingsPage
         {
             var mine = claims.Where(c => c.Section == e.Section && c.Experiment == e.Experiment).ToList();
             var link = mine.Count > 0 ? notebookLink(mine[0].Notebook) ?? notebookLink(e.Section) : notebookLink(e.Section);
-            return new FindingRow(e, mine, link);
+            return new FindingRow(e, mine, link, mine.Select(c => notebookLink(c.Notebook) ?? link).ToList());
         }).ToList();
         var unmatched = claims.Where(c => !experiments.Any(e => e.Section == c.Section && e.Experiment == c.Experiment)).ToList();
         return new FindingsModel(rows, unmatched, files.Select(f => f.File).ToList());
@@ -216,15 +218,18 @@ public static partial class FindingsPage
             sb.Append("|---|---|---|---|---|---|---|\n");
             foreach (var row in section)
             {
-                var link = row.NotebookLink is null ? "no notebook yet" : $"[{Path.GetFileNameWithoutExtension(row.NotebookLink[3..])}]({row.NotebookLink})";
+                static string LinkText(string? link) => link is null ? "no notebook yet" : $"[{Path.GetFileNameWithoutExtension(link[3..])}]({link})";
                 if (row.Claims.Count == 0)
                 {
-                    sb.Append($"| {Cell(row.Experiment.Experiment)} | {Cell(row.Experiment.PaperFinding)} | | | | not run | {link} |\n");
+                    sb.Append($"| {Cell(row.Experiment.Experiment)} | {Cell(row.Experiment.PaperFinding)} | | | | not run | {LinkText(row.NotebookLink)} |\n");
                     continue;
                 }
-                foreach (var claim in row.Claims)
+                for (int i = 0; i < row.Claims.Count; i++)
+                {
+                    var claim = row.Claims[i];
                     sb.Append($"| {Cell(row.Experiment.Experiment)} | {Cell(row.Experiment.PaperFinding)} | {Cell(ClaimText(claim))} | {Cell(claim.Paper)} | ")
-                      .Append($"{Cell(Ours(claim))} | {VerdictText(claim.Judgement)} | {link} |\n");
+                      .Append($"{Cell(Ours(claim))} | {VerdictText(claim.Judgement)} | {LinkText(row.ClaimLinks[i])} |\n");
+                }
             }
             sb.Append('\n');
         }
