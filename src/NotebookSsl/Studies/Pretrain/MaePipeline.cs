@@ -34,7 +34,7 @@ public static class MaePipeline
             FineTune = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 64, WarmupEpochs = 0.2 },
             Linear = LinearProbe.DefaultConfig with { Epochs = 5, BatchSize = 64, WarmupEpochs = 1 },
         },
-        // about 14 minutes on a 2-core CPU shared with a one-thread notebook (measured, seeds 0 and 1).
+        // about 14 minutes on a 2-core CPU shared with a one-thread notebook (measured, seeds 0, 1, 2).
         // Fine-tuning is the papers' "10 % FT": the first 10 % of the training images with labels, 20 epochs
         // with layer-wise lr decay 0.75 (FineTuning's default), batch 32 at lr 1e-3: the lr at which a random
         // init fine-tunes best in scripts/recipe-search (3e-4 starves it, which flatters the pretrained
