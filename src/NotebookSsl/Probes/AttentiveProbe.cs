@@ -60,26 +60,8 @@ public static class AttentiveProbe
     }
 
     /// <summary>Frozen patch tokens [N, L, D] (after the encoder's final norm, cls token dropped), in batches without gradients.</summary>
-    public static Tensor Tokens(VisionTransformer encoder, Tensor images, int batchSize = 256)
-    {
-        Shapes.Image(images, encoder.Config);
-        bool wasTraining = encoder.training;
-        encoder.eval();
-        var parts = new List<Tensor>();
-        using (no_grad())
-        {
-            for (long start = 0; start < images.shape[0]; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var latent = encoder.forward(images.slice(0, start, Math.Min(start + batchSize, images.shape[0]), 1)); // [B, 1+L, D]
-                parts.Add(latent[.., 1..].contiguous().MoveToOuterDisposeScope());                                   // [B, L, D]
-            }
-        }
-        encoder.train(wasTraining);
-        var all = cat(parts, 0);   // [N, L, D]
-        foreach (var p in parts) p.Dispose();
-        return all;
-    }
+    public static Tensor Tokens(VisionTransformer encoder, Tensor images, int batchSize = 256) =>
+        Features.OfLatents(encoder, images, latent => latent[.., 1..].contiguous(), batchSize); // [N, L, D]
 
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
         int numClasses, TrainConfig? config = null, Action<StepRecord>? onStep = null)

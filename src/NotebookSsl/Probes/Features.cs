@@ -16,7 +16,14 @@ public enum FeatureKind
 public static class Features
 {
     /// <summary>[N, D] features of <paramref name="images"/> [N, C, H, W].</summary>
-    public static Tensor Extract(VisionTransformer encoder, Tensor images, FeatureKind kind = FeatureKind.Cls, int batchSize = 256)
+    public static Tensor Extract(VisionTransformer encoder, Tensor images, FeatureKind kind = FeatureKind.Cls, int batchSize = 256) =>
+        OfLatents(encoder, images, latent => kind == FeatureKind.Cls ? latent[.., 0] : latent[.., 1..].mean(new long[] { 1 }), batchSize); // [N, D]
+
+    /// <summary>
+    /// <paramref name="pick"/> applied to the frozen encoder's output [B, 1+L, D] (after the final norm), batch by
+    /// batch without gradients, concatenated over the images; the encoder's train/eval mode is restored.
+    /// </summary>
+    internal static Tensor OfLatents(VisionTransformer encoder, Tensor images, Func<Tensor, Tensor> pick, int batchSize = 256)
     {
         Shapes.Image(images, encoder.Config);
         bool wasTraining = encoder.training;
@@ -28,12 +35,11 @@ public static class Features
             {
                 using var scope = NewDisposeScope();
                 var latent = encoder.forward(images.slice(0, start, Math.Min(start + batchSize, images.shape[0]), 1)); // [B, 1+L, D]
-                var feature = kind == FeatureKind.Cls ? latent[.., 0] : latent[.., 1..].mean(new long[] { 1 }); // [B, D]
-                parts.Add(feature.MoveToOuterDisposeScope());
+                parts.Add(pick(latent).MoveToOuterDisposeScope());
             }
         }
         encoder.train(wasTraining);
-        var all = cat(parts, 0);   // [N, D]
+        var all = cat(parts, 0);
         foreach (var p in parts) p.Dispose();
         return all;
     }
