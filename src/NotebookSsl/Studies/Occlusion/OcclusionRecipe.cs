@@ -55,7 +55,7 @@ public sealed record OcclusionRecipe
             seeds: [0], ratios: [0.25, 0.5, 0.75]),
         // minutes: the encoder of notebook 01's quick size, 256 pretraining steps per model (4 epochs of 4,096 images)
         RunSize.Quick => Build(new VitConfig { Width = 64, Depth = 4, Heads = 4 }, decoderDepth: 2, train: 4096, test: 1000, fineTuneImages: 2048, analysis: 256,
-            pretrain: new TrainConfig { Epochs = 4, BatchSize = 64, Lr = 2e-3, WarmupEpochs = 0.5 },
+            pretrain: new TrainConfig { Epochs = 3, BatchSize = 64, Lr = 2e-3, WarmupEpochs = 0.5 },
             fineTune: FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.3 },
             fewShot: FineTuning.DefaultConfig with { Epochs = 5, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 0.5 },
             linear: LinearProbe.DefaultConfig with { Epochs = 20, BatchSize = 128, WarmupEpochs = 2 },
