@@ -26,7 +26,7 @@ public sealed record JudgedClaim(
 
 /// <summary>A row of the page: an experiment and the claims that test it (none: "not run").</summary>
 /// <param name="NotebookLink">The notebook of the row's first claim, else the section's notebook.</param>
-/// <param name="ClaimLinks">Per claim, the notebook that wrote it (a section's experiments may be split over notebooks, 03a/03b/03c).</param>
+/// <param name="ClaimLinks">Per claim, the notebook that wrote it (a section's experiments may be split over notebooks, 03a–03e).</param>
 public sealed record FindingRow(ExperimentRow Experiment, IReadOnlyList<JudgedClaim> Claims, string? NotebookLink, IReadOnlyList<string?> ClaimLinks);
 
 /// <summary>The findings page: every experiment row, the claims that match none, and where they came from.</summary>
