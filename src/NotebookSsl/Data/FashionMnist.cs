@@ -80,6 +80,18 @@ public static class FashionMnist
         return Idx.LoadDataset(files.Value.Images, files.Value.Labels, ClassNames, $"Fashion-MNIST {split.ToString().ToLowerInvariant()}");
     }
 
+    /// <summary>
+    /// The first <paramref name="trainImages"/> images of the train split and the first <paramref name="testImages"/> of the
+    /// test split (all of a split when it is smaller): the subsets a study pretrains, probes and scores on.
+    /// </summary>
+    public static (ImageDataset Train, ImageDataset Test) LoadSubsets(int trainImages, int testImages, string? root = null)
+    {
+        if (trainImages < 1 || testImages < 1) throw new ArgumentOutOfRangeException(trainImages < 1 ? nameof(trainImages) : nameof(testImages), "a subset needs at least one image");
+        using var train = Load(DatasetSplit.Train, root);
+        using var test = Load(DatasetSplit.Test, root);
+        return (train.Take(Math.Min(trainImages, train.Count)), test.Take(Math.Min(testImages, test.Count)));
+    }
+
     /// <summary>Downloads the four gzipped files into <paramref name="root"/>, each checked against its published MD5.</summary>
     public static void Download(string root, string baseUrl = BaseUrl)
     {

@@ -132,10 +132,8 @@ public sealed class StudyContext
     /// <summary>Loads the recipe's Fashion-MNIST subsets and opens the store (default folder unless given).</summary>
     public static StudyContext Open(ProbeRecipe recipe, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
     {
-        using var train = FashionMnist.Load(DatasetSplit.Train, dataRoot);
-        using var test = FashionMnist.Load(DatasetSplit.Test, dataRoot);
-        return new StudyContext(recipe, store ?? new RunStore(),
-            train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)), log);
+        var (train, test) = FashionMnist.LoadSubsets(recipe.TrainImages, recipe.TestImages, dataRoot);
+        return new StudyContext(recipe, store ?? new RunStore(), train, test, log);
     }
 
     /// <summary>The pretraining views of every method: RandomResizedCrop(CropScaleMin..1) and a horizontal flip.</summary>

@@ -45,6 +45,25 @@ public class FashionMnistTests
     }
 
     [Fact]
+    public void Subsets_are_the_first_images_of_each_split()
+    {
+        using var dir = new TempDir();
+        Idx.Write(dir["train-images-idx3-ubyte"], [6, 28, 28], TestFiles.RandomBytes(6 * 28 * 28, seed: 1));
+        Idx.Write(dir["train-labels-idx1-ubyte"], [6], [0, 1, 2, 3, 4, 5]);
+        Idx.Write(dir["t10k-images-idx3-ubyte"], [3, 28, 28], TestFiles.RandomBytes(3 * 28 * 28, seed: 2));
+        Idx.Write(dir["t10k-labels-idx1-ubyte"], [3], [9, 8, 7]);
+        var (train, test) = FashionMnist.LoadSubsets(4, 10, dir.Path);   // 10 > the 3 test images: all of them
+        using (train) using (test)
+        {
+            using var fullTrain = FashionMnist.Load(DatasetSplit.Train, dir.Path);
+            Assert.Equal(new long[] { 0, 1, 2, 3 }, train.LabelArray());
+            Assert.True(train.Images.allclose(fullTrain.Images[..4], 0, 0));
+            Assert.Equal(new long[] { 9, 8, 7 }, test.LabelArray());
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => FashionMnist.LoadSubsets(0, 3, dir.Path));
+    }
+
+    [Fact]
     public void A_given_folder_is_searched_first()
     {
         using var dir = new TempDir();

@@ -111,10 +111,8 @@ public sealed class DecoderStudy
     {
         var recipe = RecipeFor(size);
         if (seeds is { Count: > 0 }) recipe = recipe with { Seeds = seeds };
-        using var train = FashionMnist.Load(DatasetSplit.Train, dataRoot);
-        using var test = FashionMnist.Load(DatasetSplit.Test, dataRoot);
-        return new DecoderStudy(recipe, store ?? new RunStore(),
-            train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)), log);
+        var (train, test) = FashionMnist.LoadSubsets(recipe.TrainImages, recipe.TestImages, dataRoot);
+        return new DecoderStudy(recipe, store ?? new RunStore(), train, test, log);
     }
 
     /// <summary>The recipe's MAE with another decoder and/or mask ratio.</summary>

@@ -96,10 +96,8 @@ public sealed class OcclusionStudy
     {
         var recipe = OcclusionRecipe.For(size);
         if (seeds is { Count: > 0 }) recipe = recipe with { Seeds = seeds };
-        using var train = FashionMnist.Load(DatasetSplit.Train, dataRoot);
-        using var test = FashionMnist.Load(DatasetSplit.Test, dataRoot);
-        return new OcclusionStudy(size, recipe, store ?? new RunStore(),
-            train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)), log);
+        var (train, test) = FashionMnist.LoadSubsets(recipe.TrainImages, recipe.TestImages, dataRoot);
+        return new OcclusionStudy(size, recipe, store ?? new RunStore(), train, test, log);
     }
 
     // ---------------------------------------------------------------- the methods

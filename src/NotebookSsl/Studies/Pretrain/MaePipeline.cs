@@ -59,11 +59,7 @@ public static class MaePipeline
 
     /// <summary>The first N train and test images of Fashion-MNIST (see <see cref="FashionMnist.Load"/> for where they are found).</summary>
     public static (ImageDataset Train, ImageDataset Test) LoadData(MaeRecipe recipe, string? root = null)
-    {
-        using var train = FashionMnist.Load(DatasetSplit.Train, root);
-        using var test = FashionMnist.Load(DatasetSplit.Test, root);
-        return (train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)));
-    }
+        => FashionMnist.LoadSubsets(recipe.TrainImages, recipe.TestImages, root);
 
     /// <summary>Pretrains, then probes; eager: returns when everything has run.</summary>
     /// <param name="log">Progress lines (pretraining steps, probe results), e.g. Console.WriteLine.</param>

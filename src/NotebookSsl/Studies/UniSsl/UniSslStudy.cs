@@ -171,10 +171,8 @@ public sealed class UniSslStudy
     {
         var recipe = UniSslRecipe.For(size);
         if (seeds is { Count: > 0 }) recipe = recipe with { Seeds = seeds };
-        using var train = FashionMnist.Load(DatasetSplit.Train, dataRoot);
-        using var test = FashionMnist.Load(DatasetSplit.Test, dataRoot);
-        return new UniSslStudy(recipe, store ?? new RunStore(),
-            train.Take(Math.Min(recipe.TrainImages, train.Count)), test.Take(Math.Min(recipe.TestImages, test.Count)), log);
+        var (train, test) = FashionMnist.LoadSubsets(recipe.TrainImages, recipe.TestImages, dataRoot);
+        return new UniSslStudy(recipe, store ?? new RunStore(), train, test, log);
     }
 
     // ---------------------------------------------------------------- pretraining
