@@ -25,6 +25,20 @@ internal static class EvalBatches
         finally { model.train(wasTraining); }
     }
 
+    /// <summary>Runs <paramref name="body"/> once in eval mode without gradients, inside a dispose scope (so it must return no tensor); the model's mode is restored after.</summary>
+    internal static T Once<T>(TorchSharp.torch.nn.Module model, Func<T> body)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            return body();
+        }
+        finally { model.train(wasTraining); }
+    }
+
     internal static void Accumulate(double[,] total, double[,] batch, double weight)
     {
         for (int i = 0; i < total.GetLength(0); i++)

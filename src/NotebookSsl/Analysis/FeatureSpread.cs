@@ -29,15 +29,10 @@ public static class FeatureSpread
     public static double OfEncoder(VisionTransformer encoder, Tensor images)
     {
         Shapes.Image(images, encoder.Config);
-        bool wasTraining = encoder.training;
-        encoder.eval();
-        try
+        return EvalBatches.Once(encoder, () =>
         {
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
             var tokens = encoder.Encode(encoder.EmbedPatches(images), applyNorm: false).Latent;   // [N, 1+L, D]
             return OfFeatures(tokens[.., 1..].mean(new long[] { 1 }));                          // [N, D] mean patch token
-        }
-        finally { encoder.train(wasTraining); }
+        });
     }
 }

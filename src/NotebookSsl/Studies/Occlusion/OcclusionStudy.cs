@@ -318,12 +318,8 @@ public sealed class OcclusionStudy
         Func<Tensor, Tensor, Tensor>? maskedTokens = null)
     {
         Shapes.Image(images, encoder.Config);
-        bool wasTraining = encoder.training;
-        encoder.eval();
-        try
+        return EvalBatches.Once(encoder, () =>
         {
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
             var full = encoder.ForwardFeatures(images, returnHidden: true).Hidden.Select(h => h[.., 1..].mean(new long[] { 1 })).ToArray(); // blocks × [A, D]
             var generator = new Generator((ulong)seed);
             var result = new double[ratios.Count][];
@@ -337,8 +333,7 @@ public sealed class OcclusionStudy
                 result[r] = full.Zip(masked, (f, m) => Cka.Linear(f, m)).ToArray();
             }
             return result;
-        }
-        finally { encoder.train(wasTraining); }
+        });
     }
 
     /// <summary>notebooks/results/{name}-{size}.json at the repository root.</summary>
