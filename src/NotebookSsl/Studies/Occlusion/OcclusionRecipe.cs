@@ -53,7 +53,8 @@ public sealed record OcclusionRecipe
             fewShot: FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 4, Lr = 1e-3, WarmupEpochs = 0.25 },
             linear: LinearProbe.DefaultConfig with { Epochs = 2, BatchSize = 32, WarmupEpochs = 0.5 },
             seeds: [0], ratios: [0.25, 0.5, 0.75]),
-        // minutes: the encoder of notebook 01's quick size, 256 pretraining steps per model (4 epochs of 4,096 images)
+        // minutes: the encoder of notebook 01's quick size, 192 pretraining steps per model (3 epochs of 4,096 images): with
+        // C-MAE steps at ~4 MAE steps, 256 did not let each part of section 03 (03a-03e) fit 20 minutes from an empty store
         RunSize.Quick => Build(new VitConfig { Width = 64, Depth = 4, Heads = 4 }, decoderDepth: 2, train: 4096, test: 1000, fineTuneImages: 2048, analysis: 256,
             pretrain: new TrainConfig { Epochs = 3, BatchSize = 64, Lr = 2e-3, WarmupEpochs = 0.5 },
             fineTune: FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.3 },
@@ -78,7 +79,7 @@ public sealed record OcclusionRecipe
         Pretrain = pretrain,
         // AdamW (0.9, 0.999) as MoCo v3's ViT recipe, at half the MAE rate: InfoNCE through a ViT is the less stable loss
         Contrastive = pretrain with { Lr = pretrain.PeakLr / 2, Beta2 = 0.999 },
-        // the paper's momentum 0.996 averages over ~250 steps, the whole of a quick run: 0.99 lets the target move
+        // the paper's momentum 0.996 averages over ~250 steps, more than a whole quick run (192): 0.99 lets the target move
         CMae = new CMaeConfig { Encoder = encoder, HiddenDim = 4 * encoder.Width, Dim = encoder.Width, Momentum = pretrain.Epochs >= 50 ? 0.996 : 0.99 },
         MocoV3 = new MocoV3Config { Encoder = encoder, Dim = encoder.Width, MlpDim = 4 * encoder.Width },
         FineTune = fineTune, FewShot = fewShot, Linear = linear, Seeds = seeds, CkaRatios = ratios,
