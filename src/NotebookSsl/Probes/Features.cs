@@ -26,19 +26,9 @@ public static class Features
     internal static Tensor OfLatents(VisionTransformer encoder, Tensor images, Func<Tensor, Tensor> pick, int batchSize = 256)
     {
         Shapes.Image(images, encoder.Config);
-        bool wasTraining = encoder.training;
-        encoder.eval();
         var parts = new List<Tensor>();
-        using (no_grad())
-        {
-            for (long start = 0; start < images.shape[0]; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var latent = encoder.forward(images.slice(0, start, Math.Min(start + batchSize, images.shape[0]), 1)); // [B, 1+L, D]
-                parts.Add(pick(latent).MoveToOuterDisposeScope());
-            }
-        }
-        encoder.train(wasTraining);
+        Analysis.EvalBatches.ForEach(encoder, images, batchSize,
+            (batch, _) => parts.Add(pick(encoder.forward(batch)).MoveToOuterDisposeScope()));   // [B, 1+L, D] → picked
         var all = cat(parts, 0);
         foreach (var p in parts) p.Dispose();
         return all;
