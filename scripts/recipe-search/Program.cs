@@ -6,7 +6,7 @@
 //
 // Usage: dotnet run -c Release --project scripts/recipe-search -- [VARIANT...] [--seed N] [--list]
 //        (no variant: every variant not yet in results.csv for that seed)
-//        ... -- --ft VARIANT: the fine-tuning protocols below on that variant's MAE (pretrained again unless its
+//        ... -- --ft VARIANT [--protocols a,b]: the fine-tuning protocols below on that variant's MAE (pretrained again unless its
 //        weights are in $TMPDIR/nbssl-recipe-search/) and on random init, one row each (kind "ft")
 //        ... -- --table: rewrites results.md from results.csv and exits
 using System.Diagnostics;
@@ -58,6 +58,27 @@ var variants = new Dictionary<string, (MaeConfig Mae, TrainConfig Pretrain)>
     ["p2-8ep-m90-raw"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { MaskRatio = 0.9, NormPixLoss = false }, Pre(8, 2e-3)),
     ["p2-8ep-m90"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { MaskRatio = 0.9 }, Pre(8, 2e-3)),
     ["p2-8ep-raw"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false }, Pre(8, 2e-3)),
+    // local decoders (lc-mae-uni-ssl Table 1): in notebook 01 at quick an MAE with the weighted-average or the conv
+    // decoder fine-tunes and linear-probes well above random init, the Transformer decoder does not. A decoder that
+    // can only interpolate nearby tokens leaves the encoder the work of carrying what a masked patch looks like.
+    ["q01-wa"] = (Mae(4, 64, 4, 4, 64, 3, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
+    ["q01-conv"] = (Mae(4, 64, 4, 4, 64, 3, 4) with { Decoder = DecoderKind.Conv }, Pre(8, 2e-3)),
+    ["q01-raw"] = (Mae(4, 64, 4, 4, 64, 3, 4) with { NormPixLoss = false }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-wa"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-conv"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.Conv }, Pre(8, 2e-3)),
+    // the weighted-average decoder costs a third of the Transformer decoder's step at 7 x 7: spend it on epochs
+    ["q01-wa-16ep"] = (Mae(4, 64, 4, 4, 64, 3, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(16, 2e-3)),
+    ["q01-wa-24ep"] = (Mae(4, 64, 4, 4, 64, 3, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(24, 2e-3)),
+    // at 14 x 14 a 5 x 5 token window is 10 x 10 pixels, and the nearest visible tokens are 2 pixels away: interpolation.
+    // A 9 x 9 window with sigma 2 covers about the pixels 7 x 7's 5 x 5 window does (18 vs 20), and a 0.9 ratio leaves
+    // about 8 visible tokens in it
+    ["p2-8ep-raw-wa-k9"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.WeightedAverage, LocalKernel = 9, LocalSigma = 2 }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-wa-k9-m90"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.WeightedAverage, LocalKernel = 9, LocalSigma = 2, MaskRatio = 0.9 }, Pre(8, 2e-3)),
+    // at 14 x 14 random masking leaves a visible 2 x 2 patch next to almost every masked one; BEiT's block masking
+    // (CAE's) removes rectangles of tokens, so a masked region must be filled from farther away
+    ["p2-8ep-raw-block"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Masking = NotebookSsl.Masking.MaskingKind.Block }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-conv-block"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.Conv, Masking = NotebookSsl.Masking.MaskingKind.Block }, Pre(8, 2e-3)),
+    ["p2-8ep-wa"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
 };
 
 // fine-tuning protocols compared with --ft: does a lower learning rate or a shorter schedule let the pretrained
@@ -68,16 +89,23 @@ var ftProtocols = new Dictionary<string, TrainConfig>
     ["ft30-lr3e-4"] = fineTune with { Lr = 3e-4 },
     ["ft15-lr3e-4"] = fineTune with { Epochs = 15, Lr = 3e-4, WarmupEpochs = 2 },
     ["ft15-lr1e-4"] = fineTune with { Epochs = 15, Lr = 1e-4, WarmupEpochs = 2 },
+    // the official fine-tuning regularisation (mixup 0.8, cutmix 1.0, label smoothing 0.1): 30 epochs on 410 labels
+    // memorise them; mixing keeps both arms from it, and a pretrained start has the more to keep
+    ["ft30-lr1e-3-mix"] = fineTune,
+    ["ft60-lr1e-3-mix"] = fineTune with { Epochs = 60, WarmupEpochs = 5 },
 };
+var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft60-lr1e-3-mix" };
 string weightsFolder = Path.Combine(Path.GetTempPath(), "nbssl-recipe-search");
 
 int seed = 0;
 string? ftVariant = null;
+HashSet<string>? protocols = null;
 var chosen = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--seed") seed = int.Parse(args[++i]);
     else if (args[i] == "--ft") ftVariant = args[++i];
+    else if (args[i] == "--protocols") protocols = args[++i].Split(',').ToHashSet();
     else if (args[i] == "--table") { }
     else if (args[i] == "--list") { foreach (var (k, v) in variants) Console.WriteLine($"{k}: {v.Mae} {v.Pretrain}"); return; }
     else if (variants.ContainsKey(args[i])) chosen.Add(args[i]);
@@ -104,8 +132,12 @@ string F(double v, string f = "F4") => double.IsNaN(v) ? "" : v.ToString(f, inv)
 
 void Append(string row)
 {
-    rows.Add(row);
-    File.WriteAllText(csvPath, header + "\n" + string.Join("\n", rows) + "\n");
+    // rows another search process appended since this one started are kept: read the file again, add, replace it whole
+    var onDisk = File.Exists(csvPath) ? File.ReadAllLines(csvPath).Skip(1).Where(l => l.Length > 0) : [];
+    rows = onDisk.Union(rows).Append(row).ToList();
+    string temporary = csvPath + $".{Environment.ProcessId}.tmp";
+    File.WriteAllText(temporary, header + "\n" + string.Join("\n", rows) + "\n");
+    File.Move(temporary, csvPath, overwrite: true);
     WriteMarkdown();
     Console.WriteLine(row);
 }
@@ -161,7 +193,7 @@ foreach (var name in chosen)
     NotebookSsl.IO.Weights.Save(model, WeightsPath(name));
     double p0 = Cpu();
     var m = Probe(model.Encoder, seed);
-    Append($"mae,{name},{seed},{shape},{mae.DecoderWidth}x{mae.DecoderDepth},{pre.Epochs},{F(pre.PeakLr, "G3")},{model.ParameterCount},{F(cpu, "F0")},{F(wall, "F0")},{F(imagesPerCpuSecond, "F0")},{F(finalLoss)},{F(m.Ft)},{F(m.LinCls)},{F(m.LinMean)},{F(m.Knn)},{F(Cpu() - p0, "F0")}");
+    Append($"mae,{name},{seed},{shape},{(mae.Decoder == DecoderKind.Transformer ? $"{mae.DecoderWidth}x{mae.DecoderDepth}" : mae.Decoder)},{pre.Epochs},{F(pre.PeakLr, "G3")},{model.ParameterCount},{F(cpu, "F0")},{F(wall, "F0")},{F(imagesPerCpuSecond, "F0")},{F(finalLoss)},{F(m.Ft)},{F(m.LinCls)},{F(m.LinMean)},{F(m.Knn)},{F(Cpu() - p0, "F0")}");
 }
 
 string WeightsPath(string name) => Path.Combine(weightsFolder, $"{name}-seed{seed}.safetensors");
@@ -181,9 +213,10 @@ if (ftVariant is not null)
     using var random = RandomInit.Encoder(mae.Encoder, seed);
     foreach (var (protocol, config) in ftProtocols)
     {
-        if (Done("ft", $"{ftVariant}/{protocol}", seed)) continue;
+        if (Done("ft", $"{ftVariant}/{protocol}", seed) || (protocols is not null && !protocols.Contains(protocol))) continue;
         double c0 = Cpu();
-        double Ft(VisionTransformer encoder) => FineTuning.Run(encoder, labelled.Images, labelled.Labels, test.Images, test.Labels, 10, config with { Seed = seed }, LayerDecay).Accuracy;
+        double Ft(VisionTransformer encoder) => FineTuning.Run(encoder, labelled.Images, labelled.Labels, test.Images, test.Labels, 10, config with { Seed = seed }, LayerDecay,
+            mixup: mixed.Contains(protocol) ? Mixup.Official : null).Accuracy;
         double ftMae = Ft(model.Encoder), ftRandom = Ft(random);
         // kind ft: FT of the MAE in ft10, FT of random init in lin_cls (the md table shows them as such)
         Append($"ft,{ftVariant}/{protocol},{seed},,,,,,{config.Epochs},{F(config.PeakLr, "G3")},,,,,,{F(ftMae)},{F(ftRandom)},,,{F(Cpu() - c0, "F0")}");

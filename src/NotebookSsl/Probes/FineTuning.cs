@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace NotebookSsl.Probes;
 
 /// <summary>
-/// End-to-end fine-tuning (main_finetune.py, without mixup/cutmix/drop-path): a copy of the encoder with
+/// End-to-end fine-tuning (main_finetune.py, without drop-path; mixup, cutmix and label smoothing when a
+/// <see cref="Mixup"/> is given): a copy of the encoder with
 /// MAE's global-pool head, AdamW (0.9, 0.999), weight decay 0.05, layer-wise learning-rate decay, warmup
 /// and cosine. The caller's encoder is left as it was.
 /// </summary>
@@ -22,15 +23,22 @@ public static class FineTuning
 
     public static ProbeResult Run(VisionTransformer encoder, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
         int numClasses, TrainConfig? config = null, double layerDecay = DefaultLayerDecay, Action<StepRecord>? onStep = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Mixup? mixup = null)
     {
         ProbeLabels.Check(trainLabels, trainImages.shape[0], numClasses, nameof(trainLabels));
         ProbeLabels.Check(testLabels, testImages.shape[0], numClasses, nameof(testLabels));
         config ??= DefaultConfig;
+        mixup?.Validate();
+        if (mixup is not null && config.BatchSize % 2 != 0) throw new ArgumentException($"Mixup needs an even batch size, got {config.BatchSize}.");
         Seeds.Set(config.Seed);
         using var model = new Classifier(Copy(encoder), numClasses);
         var steps = Trainer.Steps(model, trainImages, trainLabels,
-                     (x, y, _) => nn.functional.cross_entropy(model.forward(x), y!), config,
+                     (x, y, g) =>
+                     {
+                         if (mixup is null) return nn.functional.cross_entropy(model.forward(x), y!);
+                         var (mixed, targets) = mixup.Apply(x, y!, numClasses, g);   // [N, C, H, W], [N, K]
+                         return Mixup.SoftTargetCrossEntropy(model.forward(mixed), targets);
+                     }, config,
                      model.Encoder.named_parameters().Select(np => (np.name, np.parameter))
                          .Concat(model.named_parameters().Where(np => !np.name.StartsWith("encoder.")).Select(np => (np.name, np.parameter))),
                      Optim.LayerDecay(encoder.Config.Depth, layerDecay), cancel: cancel)
