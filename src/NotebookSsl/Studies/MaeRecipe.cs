@@ -28,6 +28,11 @@ public sealed record MaeRecipe
     public MaeConfig Mae { get; init; } = new();
     public TrainConfig Pretrain { get; init; } = new();
     public TrainConfig FineTune { get; init; } = FineTuning.DefaultConfig;
+    /// <summary>
+    /// Mixup, cutmix and label smoothing during fine-tuning (main_finetune.py's regularisation), or null for plain
+    /// cross-entropy. Tens of epochs on a few hundred labels memorise them without it.
+    /// </summary>
+    public Mixup? FineTuneMixup { get; init; }
     public TrainConfig Linear { get; init; } = LinearProbe.DefaultConfig;
     /// <summary>The supervised reference ViT (same encoder shape as the MAE), where a study trains one.</summary>
     public TrainConfig Supervised { get; init; } = SupervisedTraining.DefaultConfig;
