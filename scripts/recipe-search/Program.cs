@@ -93,8 +93,9 @@ var ftProtocols = new Dictionary<string, TrainConfig>
     // memorise them; mixing keeps both arms from it, and a pretrained start has the more to keep
     ["ft30-lr1e-3-mix"] = fineTune,
     ["ft60-lr1e-3-mix"] = fineTune with { Epochs = 60, WarmupEpochs = 5 },
+    ["ft100-lr1e-3-mix"] = fineTune with { Epochs = 100, WarmupEpochs = 5 },   // does random init catch up given longer?
 };
-var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft60-lr1e-3-mix" };
+var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft60-lr1e-3-mix", "ft100-lr1e-3-mix" };
 string weightsFolder = Path.Combine(Path.GetTempPath(), "nbssl-recipe-search");
 
 int seed = 0;
