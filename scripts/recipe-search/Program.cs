@@ -78,6 +78,11 @@ var variants = new Dictionary<string, (MaeConfig Mae, TrainConfig Pretrain)>
     // (CAE's) removes rectangles of tokens, so a masked region must be filled from farther away
     ["p2-8ep-raw-block"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Masking = NotebookSsl.Masking.MaskingKind.Block }, Pre(8, 2e-3)),
     ["p2-8ep-raw-conv-block"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, Decoder = DecoderKind.Conv, Masking = NotebookSsl.Masking.MaskingKind.Block }, Pre(8, 2e-3)),
+    // 14 x 14 tokens, masked in 2 x 2-token squares: the removed regions are 4 x 4 pixels, as at 7 x 7, while the visible
+    // parts keep the finer tokens (SimMIM's mask patch size)
+    ["p2-8ep-raw-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2 }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-wa-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2, Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
+    ["p2-8ep-raw-conv-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2, Decoder = DecoderKind.Conv }, Pre(8, 2e-3)),
     ["p2-8ep-wa"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
 };
 

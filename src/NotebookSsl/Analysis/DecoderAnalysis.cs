@@ -43,7 +43,7 @@ public static class DecoderAnalysis
     /// <summary>One random mask for every image: noise [n, L], the same row repeated, from <paramref name="seed"/>.</summary>
     public static Tensor FixedMaskNoise(MaeConfig config, int n, int seed)
     {
-        var row = MaskNoise.Draw(config.Masking, 1, config.Encoder.GridSize, config.MaskRatio, new Generator((ulong)seed)); // [1, L]
+        var row = MaskNoise.Draw(config.Masking, 1, config.Encoder.GridSize, config.MaskRatio, new Generator((ulong)seed), config.MaskUnit); // [1, L]
         return row.expand(n, -1).contiguous();                                                                            // [n, L]
     }
 

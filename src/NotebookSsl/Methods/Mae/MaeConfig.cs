@@ -38,6 +38,11 @@ public sealed record MaeConfig
     public double MaskRatio { get; init; } = 0.75;
     /// <summary>How the removed patches are chosen (MAE: random; CAE: block).</summary>
     public MaskingKind Masking { get; init; } = MaskingKind.Random;
+    /// <summary>
+    /// Side, in tokens, of the squares random masking keeps or removes whole (1: single tokens, MAE). With small patches
+    /// a larger unit keeps the masked regions as large in pixels as with large patches (SimMIM's mask patch size).
+    /// </summary>
+    public int MaskUnit { get; init; } = 1;
     /// <summary>Regress per-patch normalised pixels (MAE's best setting, norm_pix_loss=True).</summary>
     public bool NormPixLoss { get; init; } = true;
 
@@ -49,6 +54,10 @@ public sealed record MaeConfig
             throw new ArgumentOutOfRangeException(nameof(MaskRatio), MaskRatio, MaskRatio == 0
                 ? "A mask ratio of 0 removes no patch, and the MAE loss (averaged over the removed patches) would be 0/0: use a ratio in (0, 1), MAE's is 0.75."
                 : $"A mask ratio of {MaskRatio} removes no patch of {Encoder.NumPatches}, and the MAE loss (averaged over the removed patches) would be 0/0: use a larger ratio.");
+        if (MaskUnit < 1 || Encoder.GridSize % MaskUnit != 0)
+            throw new ArgumentException($"MaskUnit must be ≥ 1 and divide the {Encoder.GridSize}×{Encoder.GridSize} token grid, got {MaskUnit}.");
+        if (MaskUnit > 1 && Masking != MaskingKind.Random)
+            throw new ArgumentException($"MaskUnit applies to random masking; {Masking} masking draws its own shapes.");
         if (DecoderWidth <= 0 || DecoderWidth % 4 != 0) throw new ArgumentException($"DecoderWidth must be a positive multiple of 4, got {DecoderWidth}.");
         if (Decoder == DecoderKind.Transformer && (DecoderDepth < 1 || DecoderHeads < 1 || DecoderWidth % DecoderHeads != 0))
             throw new ArgumentException($"A Transformer decoder needs depth ≥ 1 and heads dividing its width; got depth {DecoderDepth}, width {DecoderWidth}, heads {DecoderHeads}.");

@@ -67,7 +67,7 @@ public sealed class MaskedAutoencoder : Module
 
         // embed all patches, then keep a random subset
         var tokens = Encoder.EmbedPatches(images);                                                  // [N, L, D]
-        noise ??= MaskNoise.Draw(Config.Masking, (int)images.shape[0], enc.GridSize, Config.MaskRatio, generator).to(images.device);
+        noise ??= MaskNoise.Draw(Config.Masking, (int)images.shape[0], enc.GridSize, Config.MaskRatio, generator, Config.MaskUnit).to(images.device);
         var masked = RandomMasking.Apply(tokens, Config.MaskRatio, noise);                          // visible [N, K, D]
 
         // encode what is visible, decode everything

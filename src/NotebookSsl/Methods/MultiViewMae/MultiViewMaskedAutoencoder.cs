@@ -59,8 +59,8 @@ public sealed class MultiViewMaskedAutoencoder : Module
         if (view2.shape[0] != n) throw new ArgumentException($"The views must hold the same images, got {Shapes.Of(view1)} and {Shapes.Of(view2)}.");
 
         // each view masked independently, both through the one MAE (equal masked counts: the loss is the mean of the two)
-        noise1 ??= MaskNoise.Draw(Config.Mae.Masking, (int)n, enc.GridSize, Config.Mae.MaskRatio, generator);
-        noise2 ??= MaskNoise.Draw(Config.Mae.Masking, (int)n, enc.GridSize, Config.Mae.MaskRatio, generator);
+        noise1 ??= MaskNoise.Draw(Config.Mae.Masking, (int)n, enc.GridSize, Config.Mae.MaskRatio, generator, Config.Mae.MaskUnit);
+        noise2 ??= MaskNoise.Draw(Config.Mae.Masking, (int)n, enc.GridSize, Config.Mae.MaskRatio, generator, Config.Mae.MaskUnit);
         var output = Mae.Forward(cat(new[] { view1, view2 }, 0), cat(new[] { noise1, noise2 }, 0).to(view1.device)); // over [2N, ...]
 
         // pool each view's visible latents and contrast them across the batch

@@ -66,7 +66,7 @@ public static class RelaxedMae
 
         // view 1: MAE's masking; view 2: the complement, an independent 25 % mask, or everything
         var tokens = mae.Encoder.EmbedPatches(images);                                           // [N, L, D]
-        var noise1 = MaskNoise.Draw(mae.Config.Masking, n, enc.GridSize, mae.Config.MaskRatio, generator).to(images.device);
+        var noise1 = MaskNoise.Draw(mae.Config.Masking, n, enc.GridSize, mae.Config.MaskRatio, generator, mae.Config.MaskUnit).to(images.device);
         var view1 = RandomMasking.Apply(tokens, mae.Config.MaskRatio, noise1);                   // visible [N, K1, D]
         int keep1 = (int)view1.Visible.shape[1];
         var view2 = config.T2 switch
