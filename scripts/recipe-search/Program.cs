@@ -97,10 +97,12 @@ var ftProtocols = new Dictionary<string, TrainConfig>
     // the official fine-tuning regularisation (mixup 0.8, cutmix 1.0, label smoothing 0.1): 30 epochs on 410 labels
     // memorise them; mixing keeps both arms from it, and a pretrained start has the more to keep
     ["ft30-lr1e-3-mix"] = fineTune,
+    ["ft40-lr1e-3-mix"] = fineTune with { Epochs = 40, WarmupEpochs = 4 },
+    ["ft50-lr1e-3-mix"] = fineTune with { Epochs = 50, WarmupEpochs = 5 },
     ["ft60-lr1e-3-mix"] = fineTune with { Epochs = 60, WarmupEpochs = 5 },
     ["ft100-lr1e-3-mix"] = fineTune with { Epochs = 100, WarmupEpochs = 5 },   // does random init catch up given longer?
 };
-var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft60-lr1e-3-mix", "ft100-lr1e-3-mix" };
+var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft40-lr1e-3-mix", "ft50-lr1e-3-mix", "ft60-lr1e-3-mix", "ft100-lr1e-3-mix" };
 string weightsFolder = Path.Combine(Path.GetTempPath(), "nbssl-recipe-search");
 
 int seed = 0;
