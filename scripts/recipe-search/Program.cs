@@ -83,6 +83,7 @@ var variants = new Dictionary<string, (MaeConfig Mae, TrainConfig Pretrain)>
     ["p2-8ep-raw-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2 }, Pre(8, 2e-3)),
     ["p2-8ep-raw-wa-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2, Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
     ["p2-8ep-raw-conv-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2, Decoder = DecoderKind.Conv }, Pre(8, 2e-3)),
+    ["p2-16ep-raw-conv-u2"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { NormPixLoss = false, MaskUnit = 2, Decoder = DecoderKind.Conv }, Pre(16, 2e-3)),
     ["p2-8ep-wa"] = (Mae(2, 64, 4, 4, 32, 1, 4) with { Decoder = DecoderKind.WeightedAverage }, Pre(8, 2e-3)),
 };
 
@@ -260,7 +261,37 @@ void WriteMarkdown()
         foreach (var r in ft)
             md.Append($"| {r[1]} | {r[2]} | {r[8]} | {r[9]} | {Pct(r[15])} | {Pct(r[16])} | {(100 * (double.Parse(r[15], CultureInfo.InvariantCulture) - double.Parse(r[16], CultureInfo.InvariantCulture))).ToString("+0.0;-0.0", CultureInfo.InvariantCulture)} |\n");
     }
+    WriteSeedSummary(md, all);
     File.WriteAllText(mdPath, md.ToString());
+}
+
+// Over seeds: every variant (and fine-tuning protocol) run on two or more seeds against random init of the same shape and
+// seeds, with the rule of issue 9 and FINDINGS.md: a difference beyond two pooled standard deviations.
+void WriteSeedSummary(StringBuilder md, List<string[]> all)
+{
+    double V(string s) => 100 * double.Parse(s, CultureInfo.InvariantCulture);
+    string Cell(double[] a, double[] b)
+    {
+        double sa = NotebookSsl.Analysis.MeanStd.Of(a).Std, sb = NotebookSsl.Analysis.MeanStd.Of(b).Std;
+        double d = a.Average() - b.Average(), twoS = 2 * Math.Sqrt((sa * sa + sb * sb) / 2);
+        return $"{a.Average():F1} ± {sa:F1} vs {b.Average():F1} ± {sb:F1}: {d:+0.0;-0.0} (2s {twoS:F1}){(d > twoS ? " **beyond**" : "")}";
+    }
+    var lines = new List<string>();
+    foreach (var group in all.Where(r => r[0] == "mae").GroupBy(r => r[1]))
+    {
+        var pairs = group.Select(r => (Mae: r, Random: all.FirstOrDefault(x => x[0] == "random" && x[2] == r[2] && x[3] == r[3] && x[4] == r[4] && x[5] == r[5])))
+                         .Where(p => p.Random is not null).ToList();
+        if (pairs.Count < 2) continue;
+        string Of(int column) => Cell(pairs.Select(p => V(p.Mae[column])).ToArray(), pairs.Select(p => V(p.Random![column])).ToArray());
+        lines.Add($"| {group.Key} | {string.Join(", ", pairs.Select(p => p.Mae[2]))} | FT 30 epochs, no mixup | {Of(15)} | {Of(16)} | {Of(17)} | {Of(18)} |");
+    }
+    foreach (var group in all.Where(r => r[0] == "ft").GroupBy(r => r[1]).Where(g => g.Count() >= 2))
+        lines.Add($"| {group.Key.Split('/')[0]} | {string.Join(", ", group.Select(r => r[2]))} | {group.Key.Split('/')[1]} | {Cell(group.Select(r => V(r[15])).ToArray(), group.Select(r => V(r[16])).ToArray())} | | | |");
+    if (lines.Count == 0) return;
+    md.Append("\nOver seeds, MAE vs random init of the same shape (mean ± std in %, the difference, two pooled standard deviations; ")
+      .Append("**beyond** where the difference is larger, issue 9's bar):\n\n")
+      .Append("| variant | seeds | fine-tuning | FT 10 % | linear (cls) | linear (mean) | k-NN |\n|---|---|---|---|---|---|---|\n");
+    foreach (var line in lines) md.Append(line).Append('\n');
 }
 
 static string Pct(string fraction) => fraction.Length == 0 ? "" : (double.Parse(fraction, CultureInfo.InvariantCulture) * 100).ToString("F1", CultureInfo.InvariantCulture) + " %";
