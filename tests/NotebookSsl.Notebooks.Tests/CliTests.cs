@@ -41,6 +41,7 @@ public sealed class CliTests
     {
         AssertUsageError(Invoke("pretrain", "--seed", "abc"), "abc");
         AssertUsageError(Invoke("pretrain", "--size", "huge"), "huge");
+        AssertUsageError(Invoke("pretrain", "--grid", "9"), "Must be one of: '7' '14'");
         AssertUsageError(Invoke("bench", "--steps", "0"), "--steps must be at least 1, got 0");
         AssertUsageError(Invoke("run", "a.ipynb", "--timeout", "-3"), "--timeout takes a positive number of seconds, got '-3'");
         AssertUsageError(Invoke("run", "a.ipynb", "--param", "size"), "--param takes name=value, got 'size'");
@@ -65,6 +66,7 @@ public sealed class CliTests
         Assert.Equal(0, pretrain.Exit);
         Assert.Contains("--seed", pretrain.Out);
         Assert.Contains("--size", pretrain.Out);
+        Assert.Contains("--grid", pretrain.Out);
         Assert.Empty(pretrain.Err);
         var root = Invoke("--help");
         Assert.Equal(0, root.Exit);

@@ -12,21 +12,23 @@ static class PretrainCommand
         var size = new Option<string>("--size") { Description = "smoke (seconds), quick (minutes) or full (hours)", DefaultValueFactory = _ => "quick" };
         size.AcceptOnlyFromAmong("smoke", "quick", "full");
         var seed = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+        var grid = new Option<string>("--grid") { Description = "tokens per side: 7 (4-px patches) or 14 (2-px patches, masked in 2×2-token squares)", DefaultValueFactory = _ => "7" };
+        grid.AcceptOnlyFromAmong("7", "14");
         var output = new Option<string>("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => Path.Combine("out", "pretrain") };
         var command = new Command("pretrain", "Pretrains an MAE on Fashion-MNIST, then fine-tunes, linear-probes and k-NN-scores it on the held-out test split against a random initialisation. Writes DIR/metrics.json and DIR/mae.safetensors.")
         {
-            size, seed, output,
+            size, seed, grid, output,
         };
-        command.SetAction(parsed => Run(RunSizes.Parse(parsed.GetValue(size)!), parsed.GetValue(seed), parsed.GetValue(output)!));
+        command.SetAction(parsed => Run(RunSizes.Parse(parsed.GetValue(size)!), parsed.GetValue(seed), int.Parse(parsed.GetValue(grid)!), parsed.GetValue(output)!));
         return command;
     }
 
-    static int Run(RunSize size, int seed, string outDir)
+    static int Run(RunSize size, int seed, int grid, string outDir)
     {
         // before training, not after: a model that cannot be saved is work lost
         try { OutputFolder.EnsureWritable(outDir, "--out"); }
         catch (IOException e) { throw new UsageException(e.Message); }
-        var recipe = MaePipeline.RecipeFor(size, seed);
+        var recipe = MaePipeline.RecipeFor(size, seed, grid);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
         using (test)
@@ -40,7 +42,7 @@ static class PretrainCommand
             Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
             foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-26} {p.Pretrained,8:P1} {p.Random,8:P1}");
             if (result.RawPixels is { } raw) Console.WriteLine($"raw pixels: linear {raw.Linear.Accuracy:P1}, k-NN {raw.Knn.Accuracy:P1}");
-            Console.WriteLine($"size {size}, seed {seed}, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
+            Console.WriteLine($"size {size}, seed {seed}, {grid}×{grid} tokens, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
         }
         return 0;
     }
