@@ -10,30 +10,33 @@ internal static class EvalBatches
     {
         long n = images.shape[0];
         if (n == 0) throw new ArgumentException("no image given.", nameof(images));
-        bool wasTraining = model.training;
-        model.eval();
-        try
+        InEvalMode(model, () =>
         {
-            using var _ = no_grad();
             for (long start = 0; start < n; start += batchSize)
             {
                 using var scope = NewDisposeScope();
                 long end = Math.Min(start + batchSize, n);
                 body(images.slice(0, start, end, 1), (double)(end - start) / n);
             }
-        }
-        finally { model.train(wasTraining); }
+            return 0;
+        });
     }
 
     /// <summary>Runs <paramref name="body"/> once in eval mode without gradients, inside a dispose scope (so it must return no tensor); the model's mode is restored after.</summary>
-    internal static T Once<T>(TorchSharp.torch.nn.Module model, Func<T> body)
+    internal static T Once<T>(TorchSharp.torch.nn.Module model, Func<T> body) => InEvalMode(model, () =>
+    {
+        using var scope = NewDisposeScope();
+        return body();
+    });
+
+    /// <summary>Eval mode and no gradients around <paramref name="body"/>; the model's mode is restored after, even on error.</summary>
+    static T InEvalMode<T>(TorchSharp.torch.nn.Module model, Func<T> body)
     {
         bool wasTraining = model.training;
         model.eval();
         try
         {
             using var _ = no_grad();
-            using var scope = NewDisposeScope();
             return body();
         }
         finally { model.train(wasTraining); }
