@@ -12,6 +12,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using NotebookSsl.Analysis;
 using NotebookSsl.Data;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
@@ -89,21 +90,20 @@ var variants = new Dictionary<string, (MaeConfig Mae, TrainConfig Pretrain)>
 
 // fine-tuning protocols compared with --ft: does a lower learning rate or a shorter schedule let the pretrained
 // initialisation show (random init catches up with 30 epochs at 1e-3)?
-var ftProtocols = new Dictionary<string, TrainConfig>
+var ftProtocols = new Dictionary<string, (TrainConfig Config, Mixup? Mixup)>
 {
-    ["ft30-lr1e-3"] = fineTune,
-    ["ft30-lr3e-4"] = fineTune with { Lr = 3e-4 },
-    ["ft15-lr3e-4"] = fineTune with { Epochs = 15, Lr = 3e-4, WarmupEpochs = 2 },
-    ["ft15-lr1e-4"] = fineTune with { Epochs = 15, Lr = 1e-4, WarmupEpochs = 2 },
+    ["ft30-lr1e-3"] = (fineTune, null),
+    ["ft30-lr3e-4"] = (fineTune with { Lr = 3e-4 }, null),
+    ["ft15-lr3e-4"] = (fineTune with { Epochs = 15, Lr = 3e-4, WarmupEpochs = 2 }, null),
+    ["ft15-lr1e-4"] = (fineTune with { Epochs = 15, Lr = 1e-4, WarmupEpochs = 2 }, null),
     // the official fine-tuning regularisation (mixup 0.8, cutmix 1.0, label smoothing 0.1): 30 epochs on 410 labels
     // memorise them; mixing keeps both arms from it, and a pretrained start has the more to keep
-    ["ft30-lr1e-3-mix"] = fineTune,
-    ["ft40-lr1e-3-mix"] = fineTune with { Epochs = 40, WarmupEpochs = 4 },
-    ["ft50-lr1e-3-mix"] = fineTune with { Epochs = 50, WarmupEpochs = 5 },
-    ["ft60-lr1e-3-mix"] = fineTune with { Epochs = 60, WarmupEpochs = 5 },
-    ["ft100-lr1e-3-mix"] = fineTune with { Epochs = 100, WarmupEpochs = 5 },   // does random init catch up given longer?
+    ["ft30-lr1e-3-mix"] = (fineTune, Mixup.Official),
+    ["ft40-lr1e-3-mix"] = (fineTune with { Epochs = 40, WarmupEpochs = 4 }, Mixup.Official),
+    ["ft50-lr1e-3-mix"] = (fineTune with { Epochs = 50, WarmupEpochs = 5 }, Mixup.Official),
+    ["ft60-lr1e-3-mix"] = (fineTune with { Epochs = 60, WarmupEpochs = 5 }, Mixup.Official),
+    ["ft100-lr1e-3-mix"] = (fineTune with { Epochs = 100, WarmupEpochs = 5 }, Mixup.Official),   // does random init catch up given longer?
 };
-var mixed = new HashSet<string> { "ft30-lr1e-3-mix", "ft40-lr1e-3-mix", "ft50-lr1e-3-mix", "ft60-lr1e-3-mix", "ft100-lr1e-3-mix" };
 string weightsFolder = Path.Combine(Path.GetTempPath(), "nbssl-recipe-search");
 
 int seed = 0;
@@ -220,12 +220,12 @@ if (ftVariant is not null)
         NotebookSsl.IO.Weights.Save(model, WeightsPath(ftVariant));
     }
     using var random = RandomInit.Encoder(mae.Encoder, seed);
-    foreach (var (protocol, config) in ftProtocols)
+    foreach (var (protocol, (config, mixup)) in ftProtocols)
     {
         if (Done("ft", $"{ftVariant}/{protocol}", seed) || (protocols is not null && !protocols.Contains(protocol))) continue;
         double c0 = Cpu();
         double Ft(VisionTransformer encoder) => FineTuning.Run(encoder, labelled.Images, labelled.Labels, test.Images, test.Labels, 10, config with { Seed = seed }, LayerDecay,
-            mixup: mixed.Contains(protocol) ? Mixup.Official : null).Accuracy;
+            mixup: mixup).Accuracy;
         double ftMae = Ft(model.Encoder), ftRandom = Ft(random);
         // kind ft: FT of the MAE in ft10, FT of random init in lin_cls (the md table shows them as such)
         Append($"ft,{ftVariant}/{protocol},{seed},,,,,,{config.Epochs},{F(config.PeakLr, "G3")},,,,,,{F(ftMae)},{F(ftRandom)},,,{F(Cpu() - c0, "F0")}");
@@ -243,13 +243,15 @@ void WriteMarkdown()
       .Append("BatchNorm + linear, 20 epochs, on the cls token or the mean patch token. k-NN: k = 20 on the mean patch token. ")
       .Append("CPU seconds are the process's (a shared machine: wall seconds are several times more). One seed per row.\n\n");
     var all = rows.Select(r => r.Split(',')).ToList();
+    // the random-init row of a variant row: same seed, grid, width and depth
+    string[]? RandomFor(string[] r) => all.FirstOrDefault(x => x[0] == "random" && x[2] == r[2] && x[3] == r[3] && x[4] == r[4] && x[5] == r[5]);
     var raw = all.FirstOrDefault(r => r[0] == "raw");
     if (raw is not null) md.Append($"Raw pixels (standardised): linear probe **{Pct(raw[17])}**, k-NN **{Pct(raw[18])}**.\n\n");
     md.Append("| variant | seed | grid | width × depth | decoder | epochs | lr | params | pretrain CPU s | img / CPU s | loss | FT 10 % | linear (cls) | linear (mean) | k-NN | random init: FT 10 % / linear (mean) / k-NN |\n");
     md.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     foreach (var r in all.Where(r => r[0] == "mae"))
     {
-        var rnd = all.FirstOrDefault(x => x[0] == "random" && x[2] == r[2] && x[3] == r[3] && x[4] == r[4] && x[5] == r[5]);
+        var rnd = RandomFor(r);
         string rndText = rnd is null ? "" : $"{Pct(rnd[15])} / {Pct(rnd[17])} / {Pct(rnd[18])}";
         md.Append($"| {r[1]} | {r[2]} | {r[3]} | {r[4]} × {r[5]} | {r[7]} | {r[8]} | {r[9]} | {r[10]} | {r[11]} | {r[13]} | {r[14]} | {Pct(r[15])} | {Pct(r[16])} | {Pct(r[17])} | {Pct(r[18])} | {rndText} |\n");
     }
@@ -261,25 +263,25 @@ void WriteMarkdown()
         foreach (var r in ft)
             md.Append($"| {r[1]} | {r[2]} | {r[8]} | {r[9]} | {Pct(r[15])} | {Pct(r[16])} | {(100 * (double.Parse(r[15], CultureInfo.InvariantCulture) - double.Parse(r[16], CultureInfo.InvariantCulture))).ToString("+0.0;-0.0", CultureInfo.InvariantCulture)} |\n");
     }
-    WriteSeedSummary(md, all);
+    WriteSeedSummary(md, all, RandomFor);
     File.WriteAllText(mdPath, md.ToString());
 }
 
 // Over seeds: every variant (and fine-tuning protocol) run on two or more seeds against random init of the same shape and
 // seeds, with the rule of issue 9 and FINDINGS.md: a difference beyond two pooled standard deviations.
-void WriteSeedSummary(StringBuilder md, List<string[]> all)
+void WriteSeedSummary(StringBuilder md, List<string[]> all, Func<string[], string[]?> randomFor)
 {
     double V(string s) => 100 * double.Parse(s, CultureInfo.InvariantCulture);
     string Cell(double[] a, double[] b)
     {
-        double sa = NotebookSsl.Analysis.MeanStd.Of(a).Std, sb = NotebookSsl.Analysis.MeanStd.Of(b).Std;
-        double d = a.Average() - b.Average(), twoS = 2 * Math.Sqrt((sa * sa + sb * sb) / 2);
+        double sa = MeanStd.Of(a).Std, sb = MeanStd.Of(b).Std;
+        double d = a.Average() - b.Average(), twoS = ClaimVerdict.Resolution * ClaimVerdict.PooledStd(a, b);
         return $"{a.Average():F1} ± {sa:F1} vs {b.Average():F1} ± {sb:F1}: {d:+0.0;-0.0} (2s {twoS:F1}){(d > twoS ? " **beyond**" : "")}";
     }
     var lines = new List<string>();
     foreach (var group in all.Where(r => r[0] == "mae").GroupBy(r => r[1]))
     {
-        var pairs = group.Select(r => (Mae: r, Random: all.FirstOrDefault(x => x[0] == "random" && x[2] == r[2] && x[3] == r[3] && x[4] == r[4] && x[5] == r[5])))
+        var pairs = group.Select(r => (Mae: r, Random: randomFor(r)))
                          .Where(p => p.Random is not null).ToList();
         if (pairs.Count < 2) continue;
         string Of(int column) => Cell(pairs.Select(p => V(p.Mae[column])).ToArray(), pairs.Select(p => V(p.Random![column])).ToArray());
