@@ -65,8 +65,8 @@ public sealed class DecoderStudy
             Supervised = SupervisedTraining.DefaultConfig with { Epochs = 1, BatchSize = 32, WarmupEpochs = 0.25 },
             Seeds = [0, 1], MaskRatios = [0.3, 0.75, 0.9],
         },
-        // About 15 minutes on a shared 2-core CPU with one torch thread (3 decoders x 3 seeds, 4 more mask ratios, a supervised
-        // ViT: 14 trainings and 12 fine-tunings). 512 pretraining steps each: far from converged, enough for the decoder's
+        // 1,047 s (17 minutes) measured from an empty run store on a shared 2-core CPU with one torch thread (3 decoders x 3 seeds,
+        // 4 more mask ratios, a supervised ViT and notebook 02's DINO: 15 trainings and 12 fine-tunings). 512 pretraining steps each: far from converged, enough for the decoder's
         // attention to start taking shape.
         // The recipe search (scripts/recipe-search/results.md) kept this MAE: within the budget nothing beat it clearly with the
         // Transformer decoder. 16 epochs lift the linear probe by 5 points and k-NN by 4.5 but double the pretraining; a 128-wide
@@ -75,7 +75,7 @@ public sealed class DecoderStudy
         // Fine-tuning: the papers' "10 % FT" (410 labels) with main_finetune.py's regularisation (mixup 0.8, cutmix 1.0, label
         // smoothing 0.1), 50 epochs at lr 1e-3, layer decay 0.75. Without mixup 30 epochs memorise the 410 labels and the spread
         // over seeds (±3 points) hides any difference; 3e-4 starves random init, which flatters the pretrained start. In the
-        // search (3 seeds, weighted-average MAE vs random init) 40 epochs give 74.8 vs 65.9 %, 60 epochs 77.1 vs 72.6 %, and at
+        // search (3 seeds, weighted-average MAE vs random init) 40 epochs give 74.5 vs 65.9 %, 60 epochs 77.1 vs 72.6 %, and at
         // 100 epochs random init gains 3 more points (seed 0): the gap narrows as fine-tuning converges. 50 is what fits the
         // 20 minutes (60 took 1,201 s from an empty store).
         RunSize.Quick => new MaeRecipe
