@@ -84,8 +84,6 @@ public sealed record ProbeRecipe
     };
 }
 
-/// <summary>What a pretraining left: its loss curve, time and size.</summary>
-public sealed record PretrainRecord(IReadOnlyList<double> Loss, double Seconds, long Parameters);
 
 /// <summary>One pretrained-and-probed run of a method at a seed (or a baseline: no pretraining, FinalLoss NaN).</summary>
 public sealed record MethodRun(string Method, int Seed, ProbeScores Scores, double FinalLoss, double Seconds);

@@ -1,0 +1,130 @@
+using NotebookSsl.Runs;
+using NotebookSsl.Training;
+
+namespace NotebookSsl.Probes;
+
+/// <summary>Which probes an <see cref="Evaluation"/> runs.</summary>
+[Flags]
+public enum Probe
+{
+    /// <summary>BatchNorm without affine + linear on the frozen features, trained to convergence on cached features.</summary>
+    Linear = 1,
+    /// <summary>DINO's weighted k-NN on the frozen features.</summary>
+    Knn = 2,
+    /// <summary>End-to-end fine-tuning on the few-label subset (the papers' "10 % FT").</summary>
+    FineTune = 4,
+    /// <summary>CAE's attentive probe: a learned query's cross-attention over the frozen patch tokens.</summary>
+    Attentive = 8,
+    /// <summary>Linear, k-NN and fine-tune: what every comparison shows.</summary>
+    Standard = Linear | Knn | FineTune,
+    /// <summary>The frozen probes only (seconds per encoder): for sweeps that cannot afford a converged fine-tune per point.</summary>
+    Frozen = Linear | Knn,
+}
+
+/// <summary>
+/// The one way every notebook (and <c>nbssl pretrain</c>) scores an encoder at a size: the same data, the same
+/// feature, the same probe recipes. Two encoders scored under one protocol are comparable; two protocols are not,
+/// which is why every stored score is keyed by the protocol (<see cref="Evaluation"/>).
+/// </summary>
+public sealed record EvalProtocol
+{
+    /// <summary>Labelled images the frozen probes train on: the first N of the train split (the size's pretraining images).</summary>
+    public int TrainImages { get; init; }
+
+    /// <summary>
+    /// Labelled images fine-tuning uses: the first N of the probe training set, 10 % of it (the papers' "10 % FT").
+    /// Fine-tuning sees every token and trains every weight, so it is the probe that costs; a few hundred labels
+    /// with mixup converge in about a minute at quick.
+    /// </summary>
+    public int FineTuneImages { get; init; }
+
+    /// <summary>
+    /// Held-out images every probe scores: the first N of the test split. 10,000 is all of Fashion-MNIST's test split;
+    /// a forward pass over it costs seconds, and on 1,000 images the sampling error alone is ±1.4 points.
+    /// </summary>
+    public int TestImages { get; init; } = 10_000;
+
+    /// <summary>
+    /// What the frozen probes read: the mean of the patch tokens after the final norm. It is what the fine-tuning head
+    /// pools, and every method trains it (DINO and MoCo train the cls token too, MAE's cls token gets no loss).
+    /// </summary>
+    public FeatureKind Feature { get; init; } = FeatureKind.MeanPatch;
+
+    /// <summary>
+    /// The linear probe on cached features. 100 epochs of AdamW on [N, D] features cost seconds; the loss has stopped
+    /// falling well before (scripts/protocol-check prints the last epochs' loss).
+    /// </summary>
+    public TrainConfig Linear { get; init; } = LinearProbe.DefaultConfig with { Epochs = 100, BatchSize = 256, WarmupEpochs = 5 };
+
+    /// <summary>k-NN neighbours (DINO's eval_knn.py: 20).</summary>
+    public int KnnK { get; init; } = 20;
+
+    /// <summary>k-NN vote temperature (DINO's eval_knn.py: 0.07).</summary>
+    public double KnnTemperature { get; init; } = 0.07;
+
+    /// <summary>Fine-tuning (main_finetune.py's AdamW, layer decay, warmup and cosine).</summary>
+    public TrainConfig FineTune { get; init; } = FineTuning.DefaultConfig;
+
+    /// <summary>
+    /// main_finetune.py's mixup, cutmix and label smoothing, or null for plain cross-entropy. Tens of epochs on a few
+    /// hundred labels memorise them without it, and the spread over seeds hides any difference.
+    /// </summary>
+    public Mixup? FineTuneMixup { get; init; } = Mixup.Official;
+
+    /// <summary>Layer-wise learning-rate decay of fine-tuning (MAE ViT-B: 0.75).</summary>
+    public double LayerDecay { get; init; } = FineTuning.DefaultLayerDecay;
+
+    /// <summary>CAE's attentive probe, where a claim needs it.</summary>
+    public TrainConfig Attentive { get; init; } = AttentiveProbe.DefaultConfig;
+
+    /// <summary>Accuracy a classifier gets by guessing (10 classes): what "above chance" is measured against.</summary>
+    public const double Chance = 0.1;
+
+    /// <summary>The protocol of a size.</summary>
+    public static EvalProtocol For(RunSize size) => size switch
+    {
+        // seconds: proves every probe runs; 256 held-out images keep CI fast
+        RunSize.Smoke => new EvalProtocol
+        {
+            TrainImages = 128, FineTuneImages = 64, TestImages = 256,
+            Linear = LinearProbe.DefaultConfig with { Epochs = 5, BatchSize = 32, WarmupEpochs = 1 },
+            KnnK = 10,
+            FineTune = FineTuning.DefaultConfig with { Epochs = 2, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 0.5 },
+            Attentive = AttentiveProbe.DefaultConfig with { Epochs = 2, BatchSize = 32, WarmupEpochs = 0.5 },
+        },
+        // minutes: notebook 01's fine-tuning, the one that converged (scripts/recipe-search): 410 labels, mixup, 50 epochs
+        // at lr 1e-3 and batch 32 (600 steps, about a minute), layer decay 0.75. 3e-4 starves random init, which flatters
+        // a pretrained start; without mixup 30 epochs memorise the labels. scripts/protocol-check prints random init's
+        // three probes over three seeds under it: its fine-tune must reach its own linear probe
+        RunSize.Quick => new EvalProtocol
+        {
+            TrainImages = 4096, FineTuneImages = 410,
+            FineTune = FineTuning.DefaultConfig with { Epochs = 50, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 5 },
+            Attentive = AttentiveProbe.DefaultConfig with { Epochs = 10, BatchSize = 128, WarmupEpochs = 1 },
+        },
+        // hours on a GPU: all of Fashion-MNIST, 10 % of it labelled for fine-tuning
+        RunSize.Full => new EvalProtocol
+        {
+            TrainImages = 60_000, FineTuneImages = 6_000,
+            FineTune = FineTuning.DefaultConfig with { Epochs = 50, BatchSize = 64, WarmupEpochs = 5 },
+            Attentive = AttentiveProbe.DefaultConfig with { Epochs = 50 },
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(size)),
+    };
+
+    /// <summary>Checks the protocol: positive image counts, fine-tuning inside the training set, k within it.</summary>
+    public EvalProtocol Validate()
+    {
+        if (TrainImages < 2) throw new ArgumentException($"EvalProtocol.TrainImages must be at least 2, got {TrainImages}.");
+        if (FineTuneImages < 2 || FineTuneImages > TrainImages)
+            throw new ArgumentException($"EvalProtocol.FineTuneImages must lie in [2, TrainImages = {TrainImages}], got {FineTuneImages}.");
+        if (TestImages < 1) throw new ArgumentException($"EvalProtocol.TestImages must be at least 1, got {TestImages}.");
+        if (KnnK < 1 || KnnK > TrainImages) throw new ArgumentException($"EvalProtocol.KnnK must lie in [1, TrainImages = {TrainImages}], got {KnnK}.");
+        if (!(KnnTemperature > 0)) throw new ArgumentException($"EvalProtocol.KnnTemperature must be positive, got {KnnTemperature}.");
+        if (!(LayerDecay > 0 && LayerDecay <= 1)) throw new ArgumentException($"EvalProtocol.LayerDecay must lie in (0, 1], got {LayerDecay}.");
+        Linear.Validate();
+        FineTune.Validate();
+        FineTuneMixup?.Validate();
+        return this;
+    }
+}

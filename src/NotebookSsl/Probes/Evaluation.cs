@@ -1,0 +1,178 @@
+using NotebookSsl.Data;
+using NotebookSsl.Masking;
+using NotebookSsl.Models;
+using NotebookSsl.Runs;
+using static TorchSharp.torch;
+
+namespace NotebookSsl.Probes;
+
+/// <summary>
+/// Held-out top-1 accuracies in [0, 1] of one encoder under one <see cref="EvalProtocol"/>; NaN where a probe was not
+/// run (fine-tuning raw pixels, or a probe not asked for).
+/// </summary>
+public sealed record ProbeScores(double Linear, double Knn, double FineTune, double Attentive)
+{
+    /// <summary>No probe run yet.</summary>
+    public static ProbeScores None { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>The score of one probe.</summary>
+    public double this[Probe probe] => probe switch
+    {
+        Probe.Linear => Linear,
+        Probe.Knn => Knn,
+        Probe.FineTune => FineTune,
+        Probe.Attentive => Attentive,
+        _ => throw new ArgumentOutOfRangeException(nameof(probe), probe, "Name one probe: Linear, Knn, FineTune or Attentive."),
+    };
+}
+
+/// <summary>
+/// Scores encoders by an <see cref="EvalProtocol"/> on its data, eagerly, each probe's result kept in the run store
+/// keyed by the encoder's run and the probe's part of the protocol, so probing again is free. The frozen features
+/// are computed once per encoder and shared by the linear probe and k-NN. The two baselines every comparison shows
+/// beside a method, a random initialisation of the same encoder and the raw pixels, go through the same probes.
+/// </summary>
+public sealed class Evaluation
+{
+    readonly Action<string>? log;
+
+    public Evaluation(EvalProtocol protocol, ImageDataset train, ImageDataset test, RunStore store, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(store);
+        protocol.Validate();
+        if (train.Count < protocol.TrainImages)
+            throw new ArgumentException($"The protocol trains its probes on {protocol.TrainImages} images; the training set has {train.Count}.", nameof(train));
+        if (test.Count < protocol.TestImages)
+            throw new ArgumentException($"The protocol scores on {protocol.TestImages} held-out images; the test set has {test.Count}.", nameof(test));
+        (Protocol, Store, this.log) = (protocol, store, log);
+        Train = train.Count == protocol.TrainImages ? train : train.Take(protocol.TrainImages);
+        Test = test.Count == protocol.TestImages ? test : test.Take(protocol.TestImages);
+        FineTuneSet = Train.Take(protocol.FineTuneImages);
+    }
+
+    /// <summary>The protocol's Fashion-MNIST subsets (the first N of each split) and the store (default folder unless given).</summary>
+    public static Evaluation Open(EvalProtocol protocol, RunStore? store = null, Action<string>? log = null, string? dataRoot = null)
+    {
+        var (train, test) = FashionMnist.LoadSubsets(protocol.TrainImages, protocol.TestImages, dataRoot);
+        return new Evaluation(protocol, train, test, store ?? new RunStore(), log);
+    }
+
+    public EvalProtocol Protocol { get; }
+    public RunStore Store { get; }
+    /// <summary>The frozen probes' training images (and the pretraining images of the size).</summary>
+    public ImageDataset Train { get; }
+    /// <summary>The few-label subset fine-tuning uses: the first <see cref="EvalProtocol.FineTuneImages"/> of <see cref="Train"/>.</summary>
+    public ImageDataset FineTuneSet { get; }
+    /// <summary>The held-out images every probe scores.</summary>
+    public ImageDataset Test { get; }
+
+    /// <summary>
+    /// The asked-for probes of <paramref name="encoder"/>, named by <paramref name="run"/> (its run folder's name, or a
+    /// baseline's name): each from the store, or run now and stored. <paramref name="seed"/> seeds the probes' heads,
+    /// data order and mixup.
+    /// </summary>
+    public ProbeScores Score(VisionTransformer encoder, string run, int seed, Probe probes = Probe.Standard)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return ScoreLazily(() => encoder, encoder.Config, run, seed, probes);
+    }
+
+    /// <summary>
+    /// The random-initialisation baseline: an encoder of <paramref name="config"/>'s shape initialised from
+    /// <paramref name="seed"/>, never trained, through the same probes (stored like any encoder's; built only when a
+    /// probe is not stored yet).
+    /// </summary>
+    public ProbeScores RandomInit(VitConfig config, int seed, Probe probes = Probe.Standard)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        VisionTransformer? encoder = null;
+        try { return ScoreLazily(() => encoder ??= Probes.RandomInit.Encoder(config, seed), config, RandomInitName(config, seed), seed, probes); }
+        finally { encoder?.Dispose(); }
+    }
+
+    ProbeScores ScoreLazily(Func<VisionTransformer> encoder, VitConfig shape, string run, int seed, Probe probes)
+    {
+        if (string.IsNullOrWhiteSpace(run)) throw new ArgumentException("Name the encoder's run (its folder name or a baseline's name).", nameof(run));
+        Shapes.Image(Test.Images[..1], shape);
+        var p = Protocol;
+        int classes = Train.NumClasses;
+        (Tensor Train, Tensor Test)? features = null;
+        (Tensor Train, Tensor Test) Features() => features ??= (
+            Probes.Features.Extract(encoder(), Train.Images, p.Feature),     // [N, D]
+            Probes.Features.Extract(encoder(), Test.Images, p.Feature));     // [M, D]
+        try
+        {
+            double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
+                : Store.GetOrCompute(Key(probe, run, seed), () => { log?.Invoke($"{probe} probe of {run} (seed {seed})"); return compute(); }).Metrics;
+
+            return new ProbeScores(
+                Stored(Probe.Linear, () =>
+                    LinearProbe.OnFeatures(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.Linear with { Seed = seed }).Accuracy),
+                Stored(Probe.Knn, () =>
+                    Knn.OnFeatures(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
+                Stored(Probe.FineTune, () =>
+                    FineTuning.Run(encoder(), FineTuneSet.Images, FineTuneSet.Labels, Test.Images, Test.Labels, classes,
+                        p.FineTune with { Seed = seed }, p.LayerDecay, mixup: p.FineTuneMixup).Accuracy),
+                Stored(Probe.Attentive, () =>
+                    AttentiveProbe.Run(encoder(), Train.Images, Train.Labels, Test.Images, Test.Labels, classes, p.Attentive with { Seed = seed }).Accuracy));
+        }
+        finally
+        {
+            if (features is { } f) { f.Train.Dispose(); f.Test.Dispose(); }
+        }
+    }
+
+    /// <summary>
+    /// The raw-pixel baseline: the same linear probe and k-NN on the standardised pixels (<see cref="RawPixels"/>), and
+    /// the attentive probe over the raw p×p patches (<paramref name="patchSize"/>) when asked. Fine-tuning has nothing
+    /// to tune: NaN.
+    /// </summary>
+    public ProbeScores RawPixels(int seed, Probe probes = Probe.Standard, int patchSize = 4)
+    {
+        var p = Protocol;
+        int classes = Train.NumClasses;
+        const string name = "raw-pixels-standardised";
+        (Tensor Train, Tensor Test)? pixels = null;
+        (Tensor Train, Tensor Test) Pixels() => pixels ??= Probes.RawPixels.Standardised(Train.Images, Test.Images);   // [N, P], [M, P]
+        try
+        {
+            double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
+                : Store.GetOrCompute(Key(probe, probe == Probe.Attentive ? $"{name}-p{patchSize}" : name, seed), compute).Metrics;
+            return new ProbeScores(
+                Stored(Probe.Linear, () =>
+                    LinearProbe.OnFeatures(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.Linear with { Seed = seed }).Accuracy),
+                Stored(Probe.Knn, () =>
+                    Knn.OnFeatures(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
+                double.NaN,
+                Stored(Probe.Attentive, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    var trainPatches = Patches.Patchify(Train.Images, patchSize);   // [N, L, p²C]
+                    var testPatches = Patches.Patchify(Test.Images, patchSize);     // [M, L, p²C]
+                    return AttentiveProbe.OnTokens(trainPatches, Train.Labels, testPatches, Test.Labels, classes, heads: 1, p.Attentive with { Seed = seed }).Accuracy;
+                }));
+        }
+        finally
+        {
+            if (pixels is { } x) { x.Train.Dispose(); x.Test.Dispose(); }
+        }
+    }
+
+    /// <summary>The name a random-init encoder's probes are stored under.</summary>
+    public static string RandomInitName(VitConfig c, int seed) => $"random-init-vit{c.Depth}x{c.Width}h{c.Heads}p{c.PatchSize}-{seed}";
+
+    // a probe's score is defined by the encoder's run, the data, the probe's part of the protocol and the seed
+    RunKey Key(Probe probe, string run, int seed)
+    {
+        var p = Protocol;
+        object recipe = probe switch
+        {
+            Probe.Linear => new { p.Linear, p.Feature },
+            Probe.Knn => new { p.KnnK, p.KnnTemperature, p.Feature },
+            Probe.FineTune => new { p.FineTuneImages, p.FineTune, p.FineTuneMixup, p.LayerDecay },
+            _ => new { p.Attentive },
+        };
+        return new($"probe-{probe.ToString().ToLowerInvariant()}", new { Encoder = run, Data = Train.Name.Split('[')[0], p.TrainImages, p.TestImages, Recipe = recipe }, seed);
+    }
+}
