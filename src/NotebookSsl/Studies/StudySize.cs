@@ -54,6 +54,31 @@ public sealed record StudySize
     /// <summary>The views of the view-based methods: RandomResizedCrop(CropScaleMin..1) and a horizontal flip.</summary>
     public ViewAugmentation Views => ViewAugmentation.Mae(Encoder.ImageSize) with { ScaleMin = CropScaleMin };
 
+    /// <summary>
+    /// The size with a notebook's parameter overrides: <paramref name="seeds"/> as "0,1,2" (empty: the size's),
+    /// <paramref name="pretrainEpochs"/> and <paramref name="fineTuneEpochs"/> (0: the size's). Changing a budget changes
+    /// the run keys, so the store trains anew rather than loading a run of another budget.
+    /// </summary>
+    public StudySize Override(string seeds = "", int pretrainEpochs = 0, int fineTuneEpochs = 0)
+    {
+        if (pretrainEpochs < 0 || fineTuneEpochs < 0)
+            throw new ArgumentException($"Epoch overrides must be positive (0 keeps the size's), got pretrainEpochs {pretrainEpochs}, fineTuneEpochs {fineTuneEpochs}.");
+        var result = this;
+        if (!string.IsNullOrWhiteSpace(seeds))
+        {
+            var parsed = seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => int.TryParse(t, out var v) && v >= 0 ? v : throw new ArgumentException($"seeds must be non-negative whole numbers separated by commas, like \"0,1,2\"; got \"{seeds}\".")).ToArray();
+            if (parsed.Distinct().Count() != parsed.Length) throw new ArgumentException($"seeds \"{seeds}\" repeats a seed.");
+            result = result with { Seeds = parsed };
+        }
+        if (pretrainEpochs > 0)
+            result = result with { Pretrain = result.Pretrain with { Epochs = pretrainEpochs, WarmupEpochs = Math.Min(result.Pretrain.WarmupEpochs, pretrainEpochs) } };
+        if (fineTuneEpochs > 0)
+            result = result with { Protocol = result.Protocol with { FineTune = result.Protocol.FineTune with
+                { Epochs = fineTuneEpochs, WarmupEpochs = Math.Min(result.Protocol.FineTune.WarmupEpochs, fineTuneEpochs) } } };
+        return result;
+    }
+
     /// <summary>Seconds: proves every cell runs (CI).</summary>
     public static StudySize Smoke { get; } = Sized(RunSize.Smoke,
         encoder: new VitConfig { Width = 32, Depth = 2, Heads = 2 },
