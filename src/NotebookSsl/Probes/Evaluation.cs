@@ -42,9 +42,9 @@ public sealed class Evaluation
         ArgumentNullException.ThrowIfNull(store);
         protocol.Validate();
         if (train.Count < protocol.TrainImages)
-            throw new ArgumentException($"The protocol trains its probes on {protocol.TrainImages} images; the training set has {train.Count}.", nameof(train));
+            throw new ArgumentException($"The protocol trains its probes on {protocol.TrainImages} images (EvalProtocol.TrainImages); the training set has {train.Count}.", nameof(train));
         if (test.Count < protocol.TestImages)
-            throw new ArgumentException($"The protocol scores on {protocol.TestImages} held-out images; the test set has {test.Count}.", nameof(test));
+            throw new ArgumentException($"The protocol scores on {protocol.TestImages} held-out images (EvalProtocol.TestImages); the test set has {test.Count}.", nameof(test));
         (Protocol, Store, this.log) = (protocol, store, log);
         Train = train.Count == protocol.TrainImages ? train : train.Take(protocol.TrainImages);
         Test = test.Count == protocol.TestImages ? test : test.Take(protocol.TestImages);
@@ -108,7 +108,7 @@ public sealed class Evaluation
 
             return new ProbeScores(
                 Stored(Probe.Linear, () =>
-                    LinearProbe.OnFeatures(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.Linear with { Seed = seed }).Accuracy),
+                    LinearProbe.Converged(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.LinearIterations, p.LinearWeightDecay).Accuracy),
                 Stored(Probe.Knn, () =>
                     Knn.OnFeatures(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
                 Stored(Probe.FineTune, () =>
@@ -141,7 +141,7 @@ public sealed class Evaluation
                 : Store.GetOrCompute(Key(probe, probe == Probe.Attentive ? $"{name}-p{patchSize}" : name, seed), compute).Metrics;
             return new ProbeScores(
                 Stored(Probe.Linear, () =>
-                    LinearProbe.OnFeatures(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.Linear with { Seed = seed }).Accuracy),
+                    LinearProbe.Converged(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.LinearIterations, p.LinearWeightDecay).Accuracy),
                 Stored(Probe.Knn, () =>
                     Knn.OnFeatures(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
                 double.NaN,
@@ -168,7 +168,7 @@ public sealed class Evaluation
         var p = Protocol;
         object recipe = probe switch
         {
-            Probe.Linear => new { p.Linear, p.Feature },
+            Probe.Linear => new { p.LinearIterations, p.LinearWeightDecay, p.Feature },
             Probe.Knn => new { p.KnnK, p.KnnTemperature, p.Feature },
             Probe.FineTune => new { p.FineTuneImages, p.FineTune, p.FineTuneMixup, p.LayerDecay },
             _ => new { p.Attentive },
