@@ -85,12 +85,12 @@ public sealed record PretrainMethod(string Name, string Kind, object Config, Tra
     /// <summary>CAE: a latent regressor predicts the masked patches' latents, aligned with the encoder's, then decoded.</summary>
     public static PretrainMethod Cae(CaeConfig config, string name = "CAE", Augmentation? augment = null) =>
         Of(name, "cae", new { Cae = config, Augment = augment?.Name }, () => new ContextAutoencoder(config),
-            (model, data, train, _) => ContextAutoencoder.Steps(model, data.Images, train, augment?.Apply), model => model.Encoder);
+            (model, data, train, cancel) => ContextAutoencoder.Steps(model, data.Images, train, augment?.Apply, cancel), model => model.Encoder);
 
     /// <summary>Multi-view MAE: MAE on two views plus a contrastive loss between their pooled latents.</summary>
     public static PretrainMethod MultiViewMae(MultiViewMaeConfig config, string name = "MV-MAE") =>
         Of(name, "mvmae", new { MultiViewMae = config }, () => new MultiViewMaskedAutoencoder(config),
-            (model, data, train, _) => MultiViewMaskedAutoencoder.Steps(model, data.Images, train), model => model.Encoder);
+            (model, data, train, cancel) => MultiViewMaskedAutoencoder.Steps(model, data.Images, train, cancel), model => model.Encoder);
 
     /// <summary>The supervised reference: the same ViT with MAE's fine-tuning head, trained on the labels of the study's images.</summary>
     public static PretrainMethod Supervised(VitConfig encoder, TrainConfig train, string name = "supervised", Augmentation? augment = null) =>

@@ -123,6 +123,28 @@ public class CaeTests
     }
 
     [Fact]
+    public void The_skip_reconstruction_error_is_the_mse_to_the_normalised_patches_in_any_batching()
+    {
+        using var scope = NewDisposeScope();
+        using var cae = Build(Tiny());
+        cae.train();
+        var images = rand(5, 3, 16, 16, generator: new Generator(9));
+
+        // the whole-batch MSE against the per-patch normalised pixels, however the images are batched
+        var target = MaeLoss.Target(Patches.Patchify(images, 4), normPix: true);                           // [5, 16, 48]
+        double whole = nn.functional.mse_loss(cae.ReconstructSkippingRegressor(images), target).item<float>();
+        Assert.Equal(whole, cae.SkipReconstructionError(images), 5);
+        Assert.Equal(whole, cae.SkipReconstructionError(images, batchSize: 2), 5);
+        Assert.True(cae.training);                                                                          // its mode is restored
+
+        // a decoder that predicts each patch's mean (a zero head) scores (p²C − 1) / p²C: the unbiased-std target's mean square
+        using (no_grad())
+            foreach (var (name, p) in cae.named_parameters().Where(p => p.name.StartsWith("head."))) p.zero_();
+        Assert.Equal(47.0 / 48, cae.SkipReconstructionError(images), 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cae.SkipReconstructionError(images, batchSize: 0));
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_curve_and_training_lowers_the_loss()
     {
         using var scope = NewDisposeScope();

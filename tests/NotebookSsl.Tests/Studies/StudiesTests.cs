@@ -1,12 +1,12 @@
 using System.Text.Json;
 using NotebookSsl.Data;
-using NotebookSsl.Runs;
-using NotebookSsl.Analysis;
+using NotebookSsl.Methods.Cae;
+using NotebookSsl.Methods.MultiViewMae;
 using NotebookSsl.Models;
+using NotebookSsl.Probes;
+using NotebookSsl.Runs;
 using NotebookSsl.Studies;
 using NotebookSsl.Studies.Findings;
-using NotebookSsl.Studies.Cae;
-using NotebookSsl.Studies.MultiViewMae;
 using NotebookSsl.Tests.Data;
 using static TorchSharp.torch;
 
@@ -14,32 +14,6 @@ namespace NotebookSsl.Tests.Studies;
 
 public class StudiesTests
 {
-    [Fact]
-    public void Sizes_are_valid_and_both_notebooks_share_the_mae_baseline()
-    {
-        foreach (var size in new[] { RunSize.Smoke, RunSize.Quick, RunSize.Full })
-        {
-            var cae = CaeStudyRecipe.For(size);
-            var mv = MultiViewStudyRecipe.For(size);
-            cae.Cae.Validate();
-            mv.MvMae.Validate();
-            Assert.Equal(cae.Probe.Encoder, cae.Cae.Encoder);
-            Assert.All(cae.MaskRatios, r => (cae.Cae with { MaskRatio = r }).Validate());
-            Assert.Contains(cae.Cae.MaskRatio, cae.MaskRatios);                     // the main run is one of Table 5's points
-            // same MAE, same budget, same views: notebook 06 loads notebook 05's MAE runs from the store
-            Assert.Equal(cae.Probe.MaeBaseline(), mv.Probe.MaeBaseline());
-            Assert.Equal(cae.Probe.Pretrain, mv.Probe.Pretrain);
-            Assert.Equal(cae.Probe.CropScaleMin, mv.Probe.CropScaleMin);
-            Assert.Equal(mv.Probe.MaeBaseline() with { DecoderDepth = mv.MvMae.Mae.DecoderDepth }, mv.MvMae.Mae);
-            Assert.Contains(mv.MvMae.Mae.MaskRatio, mv.MaskRatios);
-            Assert.Contains(mv.MvMae.ContrastiveWeight, mv.Lambdas);
-            Assert.Contains(mv.MvMae.Mae.DecoderDepth, mv.DecoderDepths);
-        }
-        Assert.True(CaeStudyRecipe.For(RunSize.Quick).Probe.Seeds.Count >= 3);
-        Assert.True(CaeStudyRecipe.For(RunSize.Quick).AblationSeeds.Count >= 2);
-        Assert.True(MultiViewStudyRecipe.For(RunSize.Quick).AblationSeeds.Count >= 2);
-    }
-
     [Fact]
     public void Claims_serialise_with_the_schemas_names()
     {
@@ -52,61 +26,94 @@ public class StudiesTests
         Assert.Contains("\"x\":0.5", JsonSerializer.Serialize(series, RunJson.Options));
     }
 
-    static StudyContext TinyContext(string root, List<string> log)
+    // a 16×16 toy size: 32 train / 16 held-out images, one seed, one epoch of everything
+    static Study TinyStudy(string root, List<string> log)
     {
-        var recipe = ProbeRecipe.For(RunSize.Smoke) with
+        var encoder = new VitConfig { ImageSize = 16, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 };
+        var smoke = StudySize.Smoke;
+        var protocol = smoke.Protocol with
         {
-            TrainImages = 32, TestImages = 16, FineTuneImages = 16, Seeds = [0],
-            Encoder = new VitConfig { ImageSize = 16, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 },
+            TrainImages = 32, FineTuneImages = 16, TestImages = 16, KnnK = 5,
+            Linear = smoke.Protocol.Linear with { Epochs = 1, BatchSize = 16 },
+            FineTune = smoke.Protocol.FineTune with { Epochs = 1, BatchSize = 16 },
+            Attentive = smoke.Protocol.Attentive with { Epochs = 1, BatchSize = 16 },
         };
-        recipe = recipe with
+        var size = smoke with
         {
-            Pretrain = recipe.Pretrain with { BatchSize = 16 }, FineTune = recipe.FineTune with { BatchSize = 16 },
-            Linear = recipe.Linear with { BatchSize = 16, Epochs = 1 }, Attentive = recipe.Attentive with { BatchSize = 16, Epochs = 1 },
+            Encoder = encoder, Protocol = protocol, Seeds = [0], Pretrain = smoke.Pretrain with { BatchSize = 16 },
+            Mae = smoke.Mae with { Encoder = encoder, DecoderWidth = 16, DecoderHeads = 2 },
         };
         var g = new Generator(3);
         ImageDataset Data(int n) => new(rand(new long[] { n, 1, 16, 16 }, generator: g), randint(3, new long[] { n }, generator: g), ["a", "b", "c"], "toy");
-        return new StudyContext(recipe, new RunStore(root), Data(32), Data(16), log.Add);
+        return new Study(size, new Evaluation(protocol, Data(32), Data(16), new RunStore(root), log.Add), log.Add);
+    }
+
+    // notebooks 05 and 06's arms: CAE on views (and an ablation), the size's MAE, the multi-view MAE
+    static PretrainMethod[] Arms(StudySize s)
+    {
+        var cae = new CaeConfig { Encoder = s.Encoder, RegressorDepth = 1, DecoderDepth = 1 };
+        var views = PretrainMethod.Augmentation.Views(s.Views);
+        return
+        [
+            PretrainMethod.Cae(cae, augment: views), PretrainMethod.Cae(cae with { AlignmentWeight = 0 }, "w/o alignment", views),
+            PretrainMethod.Mae(s.Mae), PretrainMethod.MultiViewMae(new MultiViewMaeConfig { Mae = s.Mae, CropScaleMin = s.CropScaleMin }),
+        ];
     }
 
     [Fact]
-    public void Both_studies_run_and_a_second_run_loads_everything()
+    public void Cae_and_multi_view_arms_run_through_the_study_and_a_second_run_loads_everything()
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
         var log = new List<string>();
-        var context = TinyContext(dir.Path, log);
-        var recipe = CaeStudyRecipe.For(RunSize.Smoke);
-        var cae = new CaeStudy(recipe with
-        {
-            Probe = context.Recipe, Cae = recipe.Cae with { Encoder = context.Recipe.Encoder }, MaskRatios = [0.5], ReconstructionImages = 4,
-        }, context);
-        var mv = MultiViewStudyRecipe.For(RunSize.Smoke);
-        var mvStudy = new MultiViewStudy(mv with
-        {
-            Probe = cae.Context.Recipe, MvMae = mv.MvMae with { Mae = cae.Context.Recipe.MaeBaseline() }, MaskRatios = [0.75], Lambdas = [2.0], DecoderDepths = [1],
-        }, cae.Context);
+        var study = TinyStudy(dir.Path, log);
+        var arms = Arms(study.Size);
+        // each arm is its own run; the views are part of a CAE's key
+        Assert.Equal(arms.Length, arms.Select(a => study.KeyOf(a, 0).Hash).Distinct().Count());
+        var plainCae = PretrainMethod.Cae(new CaeConfig { Encoder = study.Size.Encoder, RegressorDepth = 1, DecoderDepth = 1 });
+        Assert.NotEqual(study.KeyOf(plainCae, 0).Hash, study.KeyOf(arms[0], 0).Hash);
 
-        var main = cae.MainRuns();
-        Assert.Equal(["CAE", "MAE", "random init", "raw pixels"], main.Select(m => m.Method));
-        Assert.All(main.Take(3), m => Assert.InRange(m.Scores.FineTune, 0, 1));
-        Assert.True(double.IsNaN(main[3].Scores.FineTune));
-        Assert.Equal(4, cae.Table2Runs().Count);
-        Assert.Single(cae.Table5Runs());
-        Assert.Equal(2, cae.SkipReconstructions().Count);
-        Assert.Equal(new long[] { 3 * 8, 1, 16, 16 }, cae.SkipReconstructionGrid(8).shape);   // images, with, without alignment
-        var mvMain = mvStudy.MainRuns();
-        Assert.Contains(log, l => l.StartsWith("loaded mae-views"));              // notebook 05's MAE, from the store
-        Assert.All(mvMain.Where(m => m.Method == "MV-MAE"), m => Assert.True(double.IsNaN(m.Scores.Attentive)));
-        Assert.Equal(4, mvStudy.Table6Runs().Count);
-        Assert.Equal(3, mvStudy.Table5Runs().Count);
+        const Probe probes = Probe.Frozen | Probe.Attentive;
+        var runs = arms.Select(a => study.Run(a, 0, probes)).Append(study.RandomInit(0, probes)).Append(study.RawPixels(0, probes)).ToList();
+        Assert.Equal(["CAE", "w/o alignment", "MAE", "MV-MAE", "random init", "raw pixels"], runs.Select(r => r.Arm));
+        Assert.All(runs, r =>
+        {
+            Assert.InRange(r.Scores.Linear, 0, 1);
+            Assert.InRange(r.Scores.Knn, 0, 1);
+            Assert.InRange(r.Scores.Attentive, 0, 1);
+            Assert.True(double.IsNaN(r.Scores.FineTune));                     // not asked for
+        });
+        Assert.All(runs.Take(arms.Length), r => Assert.True(double.IsFinite(r.FinalLoss) && r.Seconds > 0));
 
-        // again: nothing is trained or probed
+        // Fig. 3 reads the stored CAE back as its own type
+        using (var cae = study.Pretrain(arms[0], 0))
+        {
+            Assert.True(cae.Loaded);
+            Assert.True(cae.As<ContextAutoencoder>().SkipReconstructionError(study.AnalysisImages) > 0);
+        }
+
+        // again, from the same store: nothing is trained or probed, the scores are the same
         log.Clear();
-        var again = new CaeStudy(cae.Recipe, TinyContext(dir.Path, log));
-        Assert.Equal(main.Select(m => m.Scores), again.MainRuns().Select(m => m.Scores));
-        again.Table2Runs();
-        new MultiViewStudy(mvStudy.Recipe, again.Context).Table6Runs();
-        Assert.DoesNotContain(log, l => l.StartsWith("pretraining") || l.StartsWith("probing"));
+        var again = TinyStudy(dir.Path, log);
+        var reruns = Arms(again.Size).Select(a => again.Run(a, 0, probes)).Append(again.RandomInit(0, probes)).Append(again.RawPixels(0, probes)).ToList();
+        Assert.Equal(runs.Select(r => r.Scores), reruns.Select(r => r.Scores));
+        Assert.DoesNotContain(log, l => l.StartsWith("pretraining") || l.Contains(" probe of "));
+    }
+
+    [Fact]
+    public void A_cancelled_cae_or_multi_view_pretraining_stops_and_stores_nothing()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var study = TinyStudy(dir.Path, []);
+        foreach (var arm in new[] { Arms(study.Size)[0], Arms(study.Size)[3] })
+        {
+            using var cancel = new CancellationTokenSource();
+            int steps = 0;
+            // the first step cancels: a CAE or MV-MAE that ignored the token would run its second step
+            Assert.ThrowsAny<OperationCanceledException>(() => study.Pretrain(arm, 0, onStep: _ => { steps++; cancel.Cancel(); }, cancel: cancel.Token));
+            Assert.Equal(1, steps);
+            Assert.False(study.Store.Contains(study.KeyOf(arm, 0)));
+        }
     }
 }

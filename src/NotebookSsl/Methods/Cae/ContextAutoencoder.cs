@@ -203,6 +203,26 @@ public sealed class ContextAutoencoder : Module
     }
 
     /// <summary>
+    /// Fig. 3 as a number: the MSE of <see cref="ReconstructSkippingRegressor"/> against the target of every patch
+    /// (per-patch normalised pixels when <see cref="CaeConfig.NormPixLoss"/>), averaged over <paramref name="images"/>
+    /// [N, C, H, W] in batches of <paramref name="batchSize"/>. 0 is perfect; predicting each patch's mean scores
+    /// (p²C − 1) / p²C, about 1 (the target is divided by the unbiased std). The decoder was trained on the regressor's
+    /// output only, so a low error says the encoder's latents lie where the regressor's do: what the alignment asks for.
+    /// </summary>
+    public double SkipReconstructionError(Tensor images, int batchSize = 256)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        double error = 0;
+        Analysis.EvalBatches.ForEach(this, images, batchSize, (batch, weight) =>
+        {
+            var pred = ReconstructSkippingRegressor(batch);                                              // [B, L, p²C]
+            var target = MaeLoss.Target(Patches.Patchify(batch, Config.Encoder.PatchSize), Config.NormPixLoss);   // [B, L, p²C]
+            error += weight * nn.functional.mse_loss(pred, target).item<float>();
+        });
+        return error;
+    }
+
+    /// <summary>
     /// Patch predictions [N, L, p²C] as pixels [N, C, H, W]: un-normalised with each patch's true mean and
     /// variance when <see cref="CaeConfig.NormPixLoss"/> (as MAE's visualisation does), clamped to [0, 1].
     /// </summary>
@@ -231,8 +251,8 @@ public sealed class ContextAutoencoder : Module
     /// block masks and the optional augmentation, so a seed replays the whole curve.
     /// </summary>
     public static IEnumerable<StepRecord> Steps(ContextAutoencoder cae, Tensor images, TrainConfig config,
-        Func<Tensor, Generator, Tensor>? augment = null) =>
+        Func<Tensor, Generator, Tensor>? augment = null, CancellationToken cancel = default) =>
         Trainer.Steps(cae, images, null,
             (batch, _, generator) => cae.Forward(augment is null ? batch : augment(batch, generator), generator: generator).Loss,
-            config);
+            config, cancel: cancel);
 }

@@ -97,7 +97,7 @@ public sealed class MultiViewMaskedAutoencoder : Module
     /// (or one, used twice, without <see cref="MultiViewMaeConfig.TwoTargets"/>) and two masks, all drawn from
     /// the run's generator.
     /// </summary>
-    public static IEnumerable<StepRecord> Steps(MultiViewMaskedAutoencoder model, Tensor images, TrainConfig config)
+    public static IEnumerable<StepRecord> Steps(MultiViewMaskedAutoencoder model, Tensor images, TrainConfig config, CancellationToken cancel = default)
     {
         var augmentation = model.Augmentation;
         return Trainer.Steps(model, images, null, (batch, _, generator) =>
@@ -105,7 +105,7 @@ public sealed class MultiViewMaskedAutoencoder : Module
             var view1 = augmentation.Apply(batch, generator).Images;                        // [B, C, H, W]
             var view2 = model.Config.TwoTargets ? augmentation.Apply(batch, generator).Images : view1;
             return model.Forward(view1, view2, generator: generator).Loss;
-        }, config);
+        }, config, cancel: cancel);
     }
 
     /// <summary>Trainable parameter count (the MAE's).</summary>
