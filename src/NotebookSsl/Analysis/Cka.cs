@@ -1,4 +1,6 @@
 using TorchSharp;
+using NotebookSsl.Masking;
+using NotebookSsl.Methods.CMae;
 using NotebookSsl.Models;
 using static TorchSharp.torch;
 
@@ -49,6 +51,53 @@ public static class Cka
         }
         if (selfX == 0 || selfY == 0) return double.NaN;
         return cross / Math.Sqrt(selfX * selfY);
+    }
+
+    /// <summary>
+    /// Occlusion invariance (relaxmim Fig. 1): linear CKA between an encoder's features of full and of masked images,
+    /// per mask ratio and block → <c>[ratio][block]</c>. A masked image is given as MAE gives it: the encoder sees only
+    /// its visible patches (any ViT can, so every method is measured alike). An image's feature at a block is the mean
+    /// of its patch tokens there. The masks are drawn from <paramref name="seed"/>; the encoder's mode is restored.
+    /// </summary>
+    /// <param name="images">[A, C, H, W] held-out images, A &gt;= 2.</param>
+    public static double[][] FullVsMasked(VisionTransformer encoder, Tensor images, IReadOnlyList<double> ratios, int seed) =>
+        FullVsMasked(encoder, images, ratios, seed, maskedTokens: null);
+
+    /// <summary>
+    /// As <see cref="FullVsMasked(VisionTransformer, Tensor, IReadOnlyList{double}, int)"/> for a C-MAE encoder given
+    /// masked images the way it was trained: every patch, the masked ones replaced by its learned mask token.
+    /// </summary>
+    public static double[][] FullVsMaskedWithMaskTokens(ContrastiveMae model, Tensor images, IReadOnlyList<double> ratios, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return FullVsMasked(model.Encoder, images, ratios, seed, (x, mask) => model.Online.EmbedWithMaskTokens(x, mask));
+    }
+
+    /// <param name="maskedTokens">How a masked image enters the encoder: (images, mask [A, L], 1 = masked) → tokens; null: only the visible patches.</param>
+    static double[][] FullVsMasked(VisionTransformer encoder, Tensor images, IReadOnlyList<double> ratios, int seed, Func<Tensor, Tensor, Tensor>? maskedTokens)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(ratios);
+        Shapes.Image(images, encoder.Config);
+        foreach (var ratio in ratios)
+            if (!(ratio >= 0 && ratio < 1)) throw new ArgumentOutOfRangeException(nameof(ratios), ratio, "every mask ratio must lie in [0, 1).");
+        return EvalBatches.Once(encoder, () =>
+        {
+            // blocks × [A, D]: the mean patch token of the full images after each block
+            var full = encoder.ForwardFeatures(images, returnHidden: true).Hidden.Select(h => h[.., 1..].mean(new long[] { 1 })).ToArray();
+            var generator = new Generator((ulong)seed);
+            var result = new double[ratios.Count][];
+            for (int r = 0; r < ratios.Count; r++)
+            {
+                var tokens = encoder.EmbedPatches(images);                                                         // [A, L, D]
+                var noise = rand(tokens.shape[0], tokens.shape[1], generator: generator).to(images.device);         // [A, L]
+                var view = RandomMasking.Apply(tokens, ratios[r], noise);                                          // visible [A, K, D]
+                var input = maskedTokens is null ? view.Visible : maskedTokens(images, view.Mask);                  // [A, K or L, D]
+                var masked = encoder.Encode(input, returnHidden: true).Hidden.Select(h => h[.., 1..].mean(new long[] { 1 })).ToArray();
+                result[r] = full.Zip(masked, (f, m) => Linear(f, m)).ToArray();
+            }
+            return result;
+        });
     }
 
     static void RequireFeatures(Tensor t, string paramName)

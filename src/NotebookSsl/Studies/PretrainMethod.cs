@@ -57,6 +57,14 @@ public sealed record PretrainMethod(string Name, string Kind, object Config, Tra
         Of(name, "mae", new { Mae = config, Augment = augment?.Name }, () => new MaskedAutoencoder(config),
             (mae, data, train, cancel) => MaePretraining.Steps(mae, data.Images, train, augment?.Apply, cancel), mae => mae.Encoder);
 
+    /// <summary>
+    /// MAE's network without patch masking (relaxmim Table 5): an autoencoder of the (augmented) images, the loss on
+    /// every patch (<see cref="MaePretraining.UnmaskedLoss"/>); <paramref name="config"/>'s mask ratio is unused.
+    /// </summary>
+    public static PretrainMethod UnmaskedMae(MaeConfig config, string name = "AE (no masking)", Augmentation? augment = null) =>
+        Of(name, "ae", new { Mae = config, Augment = augment?.Name }, () => new MaskedAutoencoder(config),
+            (mae, data, train, cancel) => MaePretraining.UnmaskedSteps(mae, data.Images, train, augment?.Apply, cancel), mae => mae.Encoder);
+
     /// <summary>R-MAE (relaxmim Eq. 8): two complementary masked views whose latents are pulled together.</summary>
     public static PretrainMethod RMae(MaeConfig mae, RMaeConfig config, string name = "R-MAE") =>
         Of(name, "rmae", new { Mae = mae, RMae = config }, () => new MaskedAutoencoder(mae),

@@ -1,4 +1,7 @@
 using NotebookSsl.Analysis;
+using NotebookSsl.Methods.CMae;
+using NotebookSsl.Models;
+using NotebookSsl.Training;
 using static TorchSharp.torch;
 using static NotebookSsl.Tests.Analysis.AnalysisTestData;
 
@@ -101,5 +104,41 @@ public class CkaTests
         var e2 = Assert.Throws<ArgumentException>(() => Cka.Linear(ones(4, 3), ones(5, 3)));
         Assert.Contains("same examples", e2.Message);
         Assert.Throws<ArgumentException>(() => Cka.Linear(ones(1, 3), ones(1, 3)));
+    }
+
+    static VitConfig TinyVit => new() { ImageSize = 8, PatchSize = 2, Width = 16, Depth = 2, Heads = 2 };
+
+    [Fact]
+    public void Full_vs_masked_is_one_without_masking_and_lower_with_it()
+    {
+        Seeds.Set(0);
+        using var encoder = new VisionTransformer(TinyVit);
+        var images = rand(24, 1, 8, 8, generator: new Generator(1));
+        var cka = Cka.FullVsMasked(encoder, images, [0.0, 0.9], seed: 3);   // [ratio][block]
+        Assert.Equal(2, cka.Length);
+        Assert.All(cka, r => Assert.Equal(2, r.Length));
+        Assert.All(cka[0], v => Assert.Equal(1.0, v, 5));   // ratio 0: the same tokens in another order, mean-pooled
+        Assert.All(cka[1], v => Assert.InRange(v, 0.0, 0.999));
+        Assert.True(encoder.training);                        // the encoder's mode is restored
+        Assert.Equal(cka, Cka.FullVsMasked(encoder, images, [0.0, 0.9], seed: 3));   // the seed fixes the masks
+    }
+
+    [Fact]
+    public void Full_vs_masked_with_mask_tokens_is_one_when_nothing_is_masked()
+    {
+        Seeds.Set(0);
+        using var cmae = new ContrastiveMae(new CMaeConfig { Encoder = TinyVit, HiddenDim = 16, Dim = 8 });
+        var images = rand(24, 1, 8, 8, generator: new Generator(1));
+        var cka = Cka.FullVsMaskedWithMaskTokens(cmae, images, [0.0, 0.75], seed: 3);
+        Assert.All(cka[0], v => Assert.Equal(1.0, v, 5));
+        Assert.All(cka[1], v => Assert.InRange(v, 0.0, 0.999));
+    }
+
+    [Fact]
+    public void Full_vs_masked_rejects_a_ratio_that_hides_every_patch()
+    {
+        using var encoder = new VisionTransformer(TinyVit);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Cka.FullVsMasked(encoder, rand(4, 1, 8, 8), [0.5, 1.0], seed: 0));
+        Assert.Contains("[0, 1)", e.Message);
     }
 }

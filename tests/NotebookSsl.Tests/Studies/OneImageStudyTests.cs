@@ -135,10 +135,9 @@ public class OneImageStudyTests
         using var test = Random(16, 2, "test");
         var recipe = Tiny() with { Seeds = [0] };
         var study = new OneImageStudy(recipe, new RunStore(dir.Path), pool, pool, test, SingleImage.ShippedPhotoPath());
-        var occlusion = OneImageOcclusion.RecipeFor(study, RunSize.Smoke);
-        Assert.Equal(recipe.Mae.Encoder, occlusion.MocoV3.Encoder);
-        Assert.Equal(recipe.Mae.Encoder, occlusion.CMae.Encoder);
-        Assert.Equal(8, occlusion.TrainImages);
+        var occlusion = OneImageOcclusion.SizeFor(study, RunSize.Smoke);
+        Assert.Equal(recipe.Mae.Encoder, occlusion.Encoder);
+        Assert.Equal(recipe.Mae.Encoder, NotebookSsl.Studies.References.CMaeConfigOf(occlusion).Encoder);
         Assert.Equal(4, occlusion.Pretrain.Epochs * (8 / occlusion.Pretrain.BatchSize));   // the step budget, in whole epochs
         var others = OneImageOcclusion.Methods(study, RunSize.Smoke);
         var t8 = study.Table8Runs(others);

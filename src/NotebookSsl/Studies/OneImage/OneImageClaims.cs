@@ -1,5 +1,4 @@
 using NotebookSsl.Studies.Findings;
-using NotebookSsl.Studies.Occlusion;
 
 namespace NotebookSsl.Studies.OneImage;
 

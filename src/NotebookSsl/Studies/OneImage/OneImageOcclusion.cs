@@ -1,18 +1,17 @@
 using NotebookSsl.Data;
-using NotebookSsl.Analysis;
+using NotebookSsl.Methods.RMae;
+using NotebookSsl.Probes;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
-using NotebookSsl.Studies.Occlusion;
-using NotebookSsl.Training;
 
 namespace NotebookSsl.Studies.OneImage;
 
 /// <summary>
-/// Table 8's MoCo v3, R-MAE and C-MAE, through notebook 03's public entry points (<see cref="OcclusionStudy"/>):
-/// an occlusion study whose train set is this study's few-image set of one seed, with this study's encoder and about
-/// the same number of steps (whole epochs over the few images). Each method keeps its own augmentation (MoCo v3: its
-/// two views; R-MAE: masking only; C-MAE: its views), as in notebook 03. Their runs live in a sub-folder of the run
-/// store named after the few-image set, because notebook 03's run keys name only "the first N train images".
+/// Table 8's MoCo v3, R-MAE and C-MAE, notebook 03's methods (<see cref="References"/>, <see cref="PretrainMethod"/>)
+/// pretrained through a <see cref="Study"/> whose train set is this study's few-image set of one seed, with this
+/// study's encoder and about the same number of steps (whole epochs over the few images). Each method keeps its own
+/// augmentation (MoCo v3: its two views; R-MAE: masking only; C-MAE: its views), as in notebook 03. Their runs live in
+/// a sub-folder of the run store named after the few-image set, because a study's run keys name only "the first N
+/// train images".
 /// </summary>
 public static class OneImageOcclusion
 {
@@ -22,27 +21,33 @@ public static class OneImageOcclusion
         var source = study.Table8Source;
         var folder = $"fewimage-{source.Count}-{source.Sampling}-pool{study.Recipe.PoolImages}".ToLowerInvariant();
         var store = new RunStore(Path.Combine(study.Store.Root, folder));
-        var recipe = RecipeFor(study, size);
+        var s = SizeFor(study, size);
 
-        PretrainedEncoder Run(string name, Func<OcclusionStudy, Method> method, int seed)
+        PretrainedEncoder Run(string name, PretrainMethod method, int seed)
         {
-            var subset = FewImages.Sample(study.Pool, source.Count, source.Sampling, seed);
-            var occlusion = new OcclusionStudy(size, recipe with { Seeds = [seed] }, store, subset, study.Test, log);
-            var pretrained = occlusion.Pretrain(method(occlusion), seed);
-            subset.Dispose();
-            return new PretrainedEncoder(name, $"{folder}/{Path.GetFileName(pretrained.Folder)}", pretrained.Encoder, pretrained);
+            using var subset = FewImages.Sample(study.Pool, source.Count, source.Sampling, seed);
+            // a protocol on the few images, only so that the study accepts them: Table 8 scores with OneImageStudy's own probes
+            var protocol = s.Protocol with
+            {
+                TrainImages = subset.Count, FineTuneImages = subset.Count, TestImages = study.Test.Count, KnnK = Math.Min(s.Protocol.KnnK, subset.Count),
+            };
+            var few = new Study(s with { Protocol = protocol }, new Evaluation(protocol, subset, study.Test, store, log), log);
+            var pretrained = few.Pretrain(method, seed);
+            return new PretrainedEncoder(name, $"{folder}/{pretrained.Run}", pretrained.Encoder, pretrained);
         }
 
+        // a few hundred steps: C-MAE's momentum 0.99 lets the target move (notebook 03's choice for short runs)
+        var cmae = References.CMaeConfigOf(s) with { Momentum = 0.99 };
         return
         [
-            ("MoCo v3", seed => Run("MoCo v3", o => o.MocoV3(), seed)),
-            ("R-MAE", seed => Run("R-MAE", o => o.RMae(), seed)),
-            ("C-MAE", seed => Run("C-MAE", o => o.CMae(), seed)),
+            ("MoCo v3", seed => Run("MoCo v3", References.MocoV3(s), seed)),
+            ("R-MAE", seed => Run("R-MAE", PretrainMethod.RMae(s.Mae, new RMaeConfig()), seed)),
+            ("C-MAE", seed => Run("C-MAE", PretrainMethod.CMae(cmae, train: References.ContrastiveTrain(s)), seed)),
         ];
     }
 
-    /// <summary>Notebook 03's recipe at <paramref name="size"/> with this study's encoder, batch, learning rate and step budget.</summary>
-    public static OcclusionRecipe RecipeFor(OneImageStudy study, RunSize size)
+    /// <summary>The size <paramref name="size"/> with this study's encoder, MAE, batch, learning rate and step budget.</summary>
+    public static StudySize SizeFor(OneImageStudy study, RunSize size)
     {
         var r = study.Recipe;
         var stepsPerEpoch = Math.Max(1, r.SubsetImages / r.Pretrain.BatchSize);
@@ -52,17 +57,6 @@ public static class OneImageOcclusion
             Epochs = epochs, WarmupEpochs = epochs * (double)r.Budget.WarmupSteps / r.Budget.Steps,
             BatchSize = Math.Min(r.Pretrain.BatchSize, r.SubsetImages),   // a batch cannot be larger than the set (smoke: 10 images)
         };
-        var baseRecipe = OcclusionRecipe.For(size);
-        return baseRecipe with
-        {
-            TrainImages = r.SubsetImages, TestImages = study.Test.Count,
-            Mae = r.Mae,
-            Pretrain = pretrain,
-            // as notebook 03: AdamW (0.9, 0.999) at half the MAE rate for the contrastive losses
-            Contrastive = pretrain with { Lr = pretrain.PeakLr / 2, Beta2 = 0.999 },
-            // a few hundred steps: momentum 0.99 lets the target move (notebook 03's choice for short runs)
-            CMae = baseRecipe.CMae with { Encoder = r.Mae.Encoder, HiddenDim = 4 * r.Mae.Encoder.Width, Dim = r.Mae.Encoder.Width, Momentum = 0.99, MaskRatio = r.Mae.MaskRatio },
-            MocoV3 = baseRecipe.MocoV3 with { Encoder = r.Mae.Encoder, Dim = r.Mae.Encoder.Width, MlpDim = 4 * r.Mae.Encoder.Width },
-        };
+        return StudySize.For(size) with { Encoder = r.Mae.Encoder, Mae = r.Mae, Pretrain = pretrain };
     }
 }

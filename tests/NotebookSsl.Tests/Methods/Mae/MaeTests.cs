@@ -143,4 +143,19 @@ public class MaeTests
         var e = Assert.Throws<ArgumentException>(() => mae.Forward(rand(2, 1, 16, 16)));
         Assert.Contains("[N, 3, 16, 16]", e.Message);
     }
+
+    [Fact]
+    public void Unmasked_loss_draws_no_mask_and_training_on_it_lowers_it()
+    {
+        NotebookSsl.Training.Seeds.Set(0);
+        using var mae = new MaskedAutoencoder(Tiny() with { NormPixLoss = false });
+        var images = rand(16, 3, 16, 16, generator: new Generator(2));
+        double Loss() { using var _ = no_grad(); return MaePretraining.UnmaskedLoss(mae, images).item<float>(); }
+        var before = Loss();
+        Assert.Equal(before, Loss());   // no random mask: the same images give the same loss
+        var train = new NotebookSsl.Training.TrainConfig { Epochs = 20, BatchSize = 16, Lr = 1e-3, WarmupEpochs = 0 };
+        var steps = MaePretraining.UnmaskedSteps(mae, images, train).ToList();
+        Assert.Equal(20, steps.Count);
+        Assert.True(Loss() < 0.8 * before, $"the autoencoder's loss went from {before} to {Loss()}");
+    }
 }
