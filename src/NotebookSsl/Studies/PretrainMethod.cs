@@ -117,6 +117,8 @@ public sealed record PretrainMethod(string Name, string Kind, object Config, Tra
     static IEnumerable<StepRecord> FewImageSteps(PretrainMethod method, Module model, int count, Func<ImageDataset> draw, TrainConfig train,
         int? stopAt, CancellationToken cancel)
     {
+        if (stopAt >= Trainer.TotalSteps(count, train))
+            throw new ArgumentException($"stopAt {stopAt} is not before the run's last step ({Trainer.TotalSteps(count, train)} steps): use the whole run (stopAt null).");
         using var few = draw();
         if (few.Count > count)
             throw new ArgumentException($"{few.Name} has {few.Count} images, more than the study's {count}: repeating them to {count} would drop some.");

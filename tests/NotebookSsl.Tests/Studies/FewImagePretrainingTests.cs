@@ -94,6 +94,8 @@ public class FewImagePretrainingTests
         Assert.Equal(last.Record.Loss.Take(2), mid.Record.Loss);   // the same seed replays the same first steps
         Assert.False(mid.Encoder.parameters().First().allclose(last.Encoder.parameters().First()));
         Assert.Throws<ArgumentException>(() => PretrainMethod.OnFewImages(mae, "pool", One, stopAt: 0));
+        var e = Assert.Throws<ArgumentException>(() => study.Pretrain(PretrainMethod.OnFewImages(mae, "pool, 1 random", One, stopAt: 4), 0));
+        Assert.Contains("use the whole run", e.Message);   // a cut at the last step would be the whole run under another key
     }
 
     [Fact]
