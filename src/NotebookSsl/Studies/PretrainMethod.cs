@@ -100,6 +100,43 @@ public sealed record PretrainMethod(string Name, string Kind, object Config, Tra
         Of(name, "mvmae", new { MultiViewMae = config }, () => new MultiViewMaskedAutoencoder(config),
             (model, data, train, cancel) => MultiViewMaskedAutoencoder.Steps(model, data.Images, train, cancel), model => model.Encoder);
 
+    /// <summary>
+    /// <paramref name="method"/> pretrained on a few images in place of the study's (relaxmim §4, notebook 04): 1 to 1,000
+    /// images, or one photo of any size when the method's augmentation crops it to the encoder's input. <paramref name="draw"/>
+    /// gives them for a seed (the seed draws which); <paramref name="images"/> names them in the run key, so one name must
+    /// mean one set of images per seed. They are repeated to the study's image count (one image as a view: a photo would
+    /// cost that many copies), so the method takes the size's number of steps whatever their number (an epoch over one
+    /// image would be one step) and every batch is drawn evenly from them. <paramref name="stopAt"/> ends the run after
+    /// that many steps of the same schedule (an early-stopping point: a run of its own, trained from the start).
+    /// </summary>
+    public static PretrainMethod OnFewImages(PretrainMethod method, string images, Func<int, ImageDataset> draw, string? name = null, int? stopAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentException.ThrowIfNullOrWhiteSpace(images);
+        ArgumentNullException.ThrowIfNull(draw);
+        if (stopAt < 1) throw new ArgumentException($"stopAt must be at least 1 step (null: the whole run), got {stopAt}.", nameof(stopAt));
+        return method with
+        {
+            Name = name ?? method.Name, Config = new { Method = method.Config, Images = images, StopAt = stopAt },
+            Steps = (model, data, train, cancel) => FewImageSteps(method, model, data.Count, () => draw(train.Seed), train, stopAt, cancel),
+        };
+    }
+
+    static IEnumerable<StepRecord> FewImageSteps(PretrainMethod method, Module model, int count, Func<ImageDataset> draw, TrainConfig train,
+        int? stopAt, CancellationToken cancel)
+    {
+        if (stopAt >= Trainer.TotalSteps(count, train))
+            throw new ArgumentException($"stopAt {stopAt} is not before the run's last step ({Trainer.TotalSteps(count, train)} steps): use the whole run (stopAt null).");
+        using var few = draw();
+        if (few.Count > count)
+            throw new ArgumentException($"{few.Name} has {few.Count} images, more than the study's {count}: repeating them to {count} would drop some.");
+        using var repeated = few.Count == 1
+            ? new ImageDataset(few.Images.expand(count, -1, -1, -1), few.Labels.expand(count), few.ClassNames, few.Name)   // [N, C, H, W], a view
+            : few.Select(Enumerable.Range(0, count).Select(i => (long)(i % few.Count)).ToArray(), few.Name);             // [N, C, H, W]
+        var steps = method.Steps(model, repeated, train, cancel);
+        foreach (var step in stopAt is { } s ? steps.Take(s) : steps) yield return step;
+    }
+
     /// <summary>The supervised reference: the same ViT with MAE's fine-tuning head, trained on the labels of the study's images.</summary>
     public static PretrainMethod Supervised(VitConfig encoder, TrainConfig train, string name = "supervised", Augmentation? augment = null) =>
         Of(name, "supervised", new { Encoder = encoder, Augment = augment?.Name }, () => new Probes.Classifier(new VisionTransformer(encoder), 10),
