@@ -34,7 +34,7 @@ public class StudiesTests
         var protocol = smoke.Protocol with
         {
             TrainImages = 32, FineTuneImages = 16, TestImages = 16, KnnK = 5,
-            Linear = smoke.Protocol.Linear with { Epochs = 1, BatchSize = 16 },
+            LinearIterations = 20,
             FineTune = smoke.Protocol.FineTune with { Epochs = 1, BatchSize = 16 },
             Attentive = smoke.Protocol.Attentive with { Epochs = 1, BatchSize = 16 },
         };

@@ -86,7 +86,7 @@ public class UniSslArmsTests
         var trainSet = new ImageDataset(rand(16, 1, 16, 16, generator: g), arange(16) % 10, names, "toy");
         var testSet = new ImageDataset(rand(8, 1, 16, 16, generator: g), arange(8) % 10, names, "toy");
         var protocol = EvalProtocol.For(RunSize.Smoke) with { TrainImages = 16, FineTuneImages = 8, TestImages = 8, KnnK = 3,
-            Linear = LinearProbe.DefaultConfig with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5 } };
+            LinearIterations = 20 };
         var size = StudySize.Smoke with { Encoder = DinoTests.Tiny.Encoder, Protocol = protocol, Pretrain = StudySize.Smoke.Pretrain with { BatchSize = 8 } };
         return new Study(size, new Evaluation(protocol, trainSet, testSet, store), log: null);
     }
