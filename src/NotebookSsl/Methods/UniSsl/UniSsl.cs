@@ -193,7 +193,7 @@ public sealed class UniSslModel : Module
             var losses = Forward(x, g, epoch);
             onLosses?.Invoke(losses.Sim.item<float>(), losses.Pixel.item<float>());
             return losses.Loss;
-        }, Config.Dino, student.Head.LastLayer, UpdateTeacher, cancel);
+        }, Config.Dino.TeacherMomentum, UpdateTeacher, student.Head.LastLayer.WeightV, Config.Dino.FreezeLastLayerEpochs, cancel);
     }
 
 }
