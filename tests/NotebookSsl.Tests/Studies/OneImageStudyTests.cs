@@ -197,14 +197,18 @@ public class OneImageStudyTests
     {
         using var pool = Random(80, 1, "pool");
         using var test = Random(16, 2, "test");
-        IReadOnlyList<double> Loss()
+        IReadOnlyList<double> Loss(int seed)
         {
             using var dir = new TempDir();
             var study = new OneImageStudy(Tiny(), new RunStore(dir.Path), pool, pool, test, SingleImage.ShippedPhotoPath());
-            var run = study.Pretrain(FewImageSource.Photo, 1);
+            var run = study.Pretrain(FewImageSource.Photo, seed);
             run.Model.Dispose();
             return run.Metrics.Loss;
         }
-        Assert.Equal(Loss(), Loss());
+        var first = Loss(1);
+        Assert.Equal(Tiny().Budget.Steps, first.Count);            // a curve of the whole budget, not two empty lists
+        Assert.All(first, l => Assert.True(double.IsFinite(l) && l > 0));
+        Assert.Equal(first, Loss(1));
+        Assert.NotEqual(first, Loss(2));                           // the seed is what makes them equal
     }
 }

@@ -23,7 +23,9 @@ public class UniSslStudyTests
         Assert.Equal(r.Dino, r.UniSsl.Dino);
         Assert.Equal(r.Encoder, r.Mae.Encoder);
         Assert.InRange(r.UniSsl.Points, 1, r.Encoder.GridSize);
-        Assert.Contains(r.UniSsl.Points, r.PointsSweep.Append(r.UniSsl.Points));
+        Assert.Contains(r.UniSsl.Points, r.PointsSweep);             // the main run is one of Table 3's K points
+        Assert.Contains(r.UniSsl.WindowTokens, r.WindowSweep);       // and one of Table 4's S points
+        Assert.All(r.PointsSweep, k => Assert.InRange(k, 1, r.Encoder.GridSize));
     }
 
     [Fact]
