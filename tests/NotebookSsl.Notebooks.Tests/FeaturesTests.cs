@@ -22,8 +22,12 @@ public sealed class FeaturesTests(FeaturesRun run)
         var counts = Nbssl.Cells(Nb).Where(c => c!["cell_type"]!.GetValue<string>() == "code")
             .Select(c => c!["execution_count"]!.GetValue<int>()).ToList();
         Assert.Equal(Enumerable.Range(1, counts.Count), counts);
-        Assert.All(Nbssl.Cells(Nb).Where(c => c!["cell_type"]!.GetValue<string>() == "code"),
-            c => Assert.True(c!["metadata"]!["nbssl"]!["duration_s"]!.GetValue<double>() >= 0));
+        // each cell's time is positive, and together they fit in the run's
+        var durations = Nbssl.Cells(Nb).Where(c => c!["cell_type"]!.GetValue<string>() == "code")
+            .Select(c => c!["metadata"]!["nbssl"]!["duration_s"]!.GetValue<double>()).ToList();
+        Assert.All(durations, d => Assert.True(d > 0, $"a cell took {d} s"));
+        double runSeconds = Nb["metadata"]!["nbssl"]!["run"]!["duration_s"]!.GetValue<double>();
+        Assert.True(durations.Sum() <= runSeconds, $"the cells took {durations.Sum()} s of a {runSeconds} s run");
         Assert.Matches(@"\[\d+/\d+\] cell \d+ \(fsharp\) \.\.\. \d+\.\d+s", run.Log);
     }
 

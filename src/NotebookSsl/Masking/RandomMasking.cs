@@ -53,7 +53,18 @@ public static class RandomMasking
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
             throw new ArgumentException($"The noise must be [{n}, {l}] like the tokens, got {Shapes.Of(noise)}.");
-        int keep = KeepCount((int)l, maskRatio);
+        return Keep(x, KeepCount((int)l, maskRatio), noise);
+    }
+
+    /// <summary>
+    /// Masks x [N, L, D] keeping the <paramref name="keep"/> tokens of least noise [N, L]: for a count that is not
+    /// a ratio's (R-MAE's second view keeps exactly the L − K tokens its first view hid; recomputing a ratio from them
+    /// would truncate one too few at some L).
+    /// </summary>
+    internal static MaskedTokens Keep(Tensor x, int keep, Tensor noise)
+    {
+        long n = x.shape[0], l = x.shape[1], d = x.shape[2];
+        if (keep < 1 || keep > l) throw new ArgumentOutOfRangeException(nameof(keep), keep, $"Between 1 and {l} tokens can be kept.");
 
         // sort the noise: small is keep, large is remove
         var idsShuffle = argsort(noise, dim: 1);               // [N, L]

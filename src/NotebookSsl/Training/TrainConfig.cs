@@ -25,7 +25,10 @@ public sealed record TrainConfig
     public double Beta1 { get; init; } = 0.9;
     /// <summary>AdamW β2 (0.95 for MAE pretraining, 0.999 for fine-tuning).</summary>
     public double Beta2 { get; init; } = 0.95;
-    /// <summary>Clip the global gradient norm to this (null: no clipping, as in MAE pretraining).</summary>
+    /// <summary>
+    /// Clip the global gradient norm to this (null: no clipping, as in MAE pretraining). DINO and Uni-SSL clip each
+    /// parameter's gradient norm to it on its own instead, as DINO's utils.clip_gradients does.
+    /// </summary>
     public double? ClipGrad { get; init; }
     /// <summary>Seeds the model's initialisation, the data order, the masks and the augmentations.</summary>
     public int Seed { get; init; } = 0;

@@ -120,6 +120,8 @@ public sealed class BackboneWithHead : Module<Tensor, Tensor>
 /// <see cref="DinoLoss"/> across two global crops (and optional local crops seen by the student only).
 /// Follows main_dino.py; differences: the weight decay stays at its start value (DINO raises it 0.04 → 0.4 on a cosine),
 /// freeze_last_layer restores the prototypes after each step instead of dropping their gradient, no fp16, one process.
+/// As in DINO (utils.clip_gradients), <see cref="TrainConfig.ClipGrad"/> clips each parameter's gradient norm on its own,
+/// not the global norm (until this was fixed, the global norm was clipped: runs stored before differ).
 /// Names: student.backbone.*, student.head.*, teacher.*, dino_loss.center.
 /// </summary>
 public sealed class DinoModel : Module
@@ -184,29 +186,5 @@ public sealed class DinoModel : Module
     /// </summary>
     public IEnumerable<StepRecord> Steps(Tensor images, TrainConfig train, CancellationToken cancel = default) =>
         EmaTraining.Steps(this, student.named_parameters().Select(np => ("student." + np.name, np.parameter)), images, train, (x, g, epoch) => Forward(x, g, epoch),
-            Config, student.Head.LastLayer, UpdateTeacher, cancel);
-}
-
-/// <summary>The training loop shared by the student/EMA-teacher methods (DINO, Uni-SSL).</summary>
-internal static class EmaTraining
-{
-    internal static IEnumerable<StepRecord> Steps(Module model, IEnumerable<(string Name, TorchSharp.Modules.Parameter Param)> trainable, Tensor images, TrainConfig train,
-        Func<Tensor, Generator, int, Tensor> lossOf, DinoConfig config, WeightNormLinear prototypes, Action<double> updateTeacher, CancellationToken cancel)
-    {
-        train.Validate();
-        long stepsPerEpoch = Math.Max(images.shape[0] / train.BatchSize, 1);
-        long total = stepsPerEpoch * train.Epochs;
-        long done = 0;   // steps finished: the epoch of the next step, for τ_t
-        var frozen = prototypes.WeightV.detach().clone();   // taken before the first step (nothing trains until enumerated)
-        return Trainer.Steps(model, images, null,
-            (batch, _, generator) => lossOf(batch, generator, (int)(done / stepsPerEpoch)), train,
-            parameters: trainable,
-            afterStep: step =>
-            {
-                if (step / stepsPerEpoch < config.FreezeLastLayerEpochs) prototypes.WeightV.copy_(frozen);
-                updateTeacher(Ema.CosineMomentum(config.TeacherMomentum, step, total));
-                done = step + 1;
-            },
-            cancel: cancel);
-    }
+            Config.TeacherMomentum, UpdateTeacher, student.Head.LastLayer.WeightV, Config.FreezeLastLayerEpochs, cancel);
 }

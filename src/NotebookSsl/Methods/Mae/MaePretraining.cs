@@ -52,7 +52,7 @@ public static class MaePretraining
     {
         ArgumentNullException.ThrowIfNull(mae);
         ArgumentNullException.ThrowIfNull(budget);
-        return StreamTrainer.Steps(mae, batches, (batch, generator) => mae.Forward(batch, generator: generator).Loss, config, budget,
+        return Trainer.StreamSteps(mae, batches, (batch, generator) => mae.Forward(batch, generator: generator).Loss, config, budget,
             afterStep: afterStep, cancel: cancel);
     }
 }

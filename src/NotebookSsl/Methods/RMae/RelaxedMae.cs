@@ -71,7 +71,10 @@ public static class RelaxedMae
         int keep1 = (int)view1.Visible.shape[1];
         var view2 = config.T2 switch
         {
-            RMaeTarget.Complement => RandomMasking.Apply(tokens, (double)keep1 / l, 1 - noise1), // keeps the L − K1 patches view 1 lost
+            // exactly the L − K1 patches view 1 hid, counted, not recomputed from a ratio (int(L·(1 − K1/L)) truncates to
+            // L − K1 − 1 at some L, e.g. 49 at 0.55); view 1's visible patches get noise above every hidden one's, so
+            // ties in the noise (blocks) cannot put a patch in both views; among the hidden ones the order is 1 − noise
+            RMaeTarget.Complement => RandomMasking.Keep(tokens, l - keep1, 1 - noise1 + 2 * (1 - view1.Mask)),
             RMaeTarget.RandomMask => RandomMasking.Apply(tokens, config.T2MaskRatio, rand(n, l, generator: generator).to(images.device)),
             _ => RandomMasking.Apply(tokens, 0, zeros(n, l, device: images.device)),
         };

@@ -57,7 +57,8 @@ public sealed record UniSslLosses(Tensor Loss, Tensor Sim, Tensor Pixel);
 /// <c>align_corners: false</c>: ±1 are the outer edges of the first and last token, so the token grid and the view's
 /// pixels share coordinates; border padding, though points lie inside the grid), and each sampled pair gets DINO's head
 /// and loss (Eq. 9). A linear layer on every student token predicts the S·p × S·p pixel window centred on it,
-/// <c>unfold(x1, S)</c> with zero padding at the image border (Eq. 10). Loss: Eq. 11.
+/// <c>unfold(x1, S)</c> with zero padding at the image border (Eq. 10). Loss: Eq. 11. Trained as DINO is
+/// (<see cref="Training.EmaTraining"/>): ClipGrad clips each parameter's gradient norm (student and pixel predictor) on its own.
 /// Names: student.backbone.*, student.head.*, pixel_pred.*, teacher.*, dino_loss.center.
 /// </summary>
 public sealed class UniSslModel : Module
@@ -193,7 +194,7 @@ public sealed class UniSslModel : Module
             var losses = Forward(x, g, epoch);
             onLosses?.Invoke(losses.Sim.item<float>(), losses.Pixel.item<float>());
             return losses.Loss;
-        }, Config.Dino, student.Head.LastLayer, UpdateTeacher, cancel);
+        }, Config.Dino.TeacherMomentum, UpdateTeacher, student.Head.LastLayer.WeightV, Config.Dino.FreezeLastLayerEpochs, cancel);
     }
 
 }

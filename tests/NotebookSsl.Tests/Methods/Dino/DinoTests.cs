@@ -129,11 +129,14 @@ public class DinoTests
         var images = rand(16, 1, 16, 16, generator: new Generator(6));
         var start = dino.Student.Head.LastLayer.WeightV.detach().clone();
         var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 5 };
+        var epochs = new List<int>();
         foreach (var step in dino.Steps(images, train))
         {
             bool same = dino.Student.Head.LastLayer.WeightV.Same(start);
             Assert.True(step.Epoch == 0 ? same : !same, $"step {step.Step} (epoch {step.Epoch})");
+            epochs.Add(step.Epoch);
         }
+        Assert.Equal([0, 0, 1, 1], epochs);   // the loop ran, through the frozen epoch and the one after
     }
 
     [Fact]

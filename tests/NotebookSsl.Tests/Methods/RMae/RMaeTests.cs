@@ -1,3 +1,4 @@
+using NotebookSsl.Masking;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.RMae;
 using NotebookSsl.Models;
@@ -51,6 +52,31 @@ public class RMaeTests
                 Assert.True(output.Scored.eq(output.Mask1).all().item<bool>());
                 break;
         }
+    }
+
+    /// <summary>
+    /// R-MAE's second view keeps exactly the L − K1 patches view 1 hid: no patch hidden in both. The sizes are those where
+    /// a keep count recomputed from the ratio K1 / L truncates one too few in floating point (49 at 0.55, 196 at 0.4), and
+    /// block-shaped noise, whose ties the complement must not split between the views.
+    /// </summary>
+    [Theory]
+    [InlineData(14, 0.55, MaskingKind.Random, 1)]    // L = 49: K1 = int(49 · 0.45) = 22, view 2 keeps 27
+    [InlineData(28, 0.4, MaskingKind.Random, 1)]     // L = 196: K1 = int(196 · 0.6) = 117, view 2 keeps 79
+    [InlineData(28, 0.4, MaskingKind.Random, 2)]     // noise per 2×2 square of tokens: ties across the cut-off
+    [InlineData(28, 0.6, MaskingKind.Block, 1)]
+    public void The_complement_view_hides_exactly_what_view_one_showed(int imageSize, double ratio, MaskingKind masking, int unit)
+    {
+        using var scope = NewDisposeScope();
+        Seeds.Set(0);
+        var config = Tiny with { Encoder = Tiny.Encoder with { ImageSize = imageSize }, MaskRatio = ratio, Masking = masking, MaskUnit = unit };
+        using var mae = new MaskedAutoencoder(config);
+        int l = config.Encoder.NumPatches;
+        var output = RelaxedMae.Forward(mae, rand(3, 1, imageSize, imageSize, generator: new Generator(1)), new RMaeConfig(), new Generator(2));
+        if (masking == MaskingKind.Random)
+            Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(l - RandomMasking.KeepCount(l, ratio), (int)output.Mask1[i].sum().item<float>()));
+        Assert.Equal(0, output.Mask1.mul(output.Mask2).sum().item<float>());         // hidden in both: none
+        Assert.True((output.Mask1 + output.Mask2).eq(1).all().item<bool>());          // hidden in neither: none
+        Assert.True(output.Scored.eq(output.Mask1).all().item<bool>());
     }
 
     [Fact]
