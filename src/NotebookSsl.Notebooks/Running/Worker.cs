@@ -20,7 +20,8 @@ internal static class Worker
     /// <summary>Runs the plan; with <paramref name="echo"/>, cell console output and display text also stream to stderr.</summary>
     public static int Run(string planPath, string eventsPath, bool echo = false)
     {
-        var progress = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
+        LeftoverProcesses.LeadOwnGroup();   // what the cells start stays findable, and killable, after we exit
+        using var progress = new ProgressWriter();
         var plan = WorkerProtocol.ReadPlan(planPath);
         WatchParent(Path.GetDirectoryName(Path.GetFullPath(planPath))!);
         using var events = new EventWriter(eventsPath, progress, echo);
@@ -56,6 +57,49 @@ internal static class Worker
     }
 
     /// <summary>
+    /// The worker's progress lines and echo, written to stderr by a thread of their own, in the order they were
+    /// queued. Two reasons: a write to a Console stream takes the lock of <c>Console.Out</c> (the runtime's Unix
+    /// console synchronizes its writers on it), which a cell thread holds while it prints; and nobody who holds
+    /// the event writer's lock may wait for the console (the cell thread holds <c>Console.Out</c> and waits for
+    /// that lock: a flush timer that echoed under it deadlocked <c>nbssl run --echo</c>). So stderr is opened by
+    /// its descriptor, bypassing Console, and writers only queue text; a full queue (256 chunks of at most 64 KB)
+    /// makes them wait for the writer thread, which takes no lock, so output cannot outrun the runner unbounded.
+    /// </summary>
+    internal sealed class ProgressWriter : IDisposable
+    {
+        readonly System.Collections.Concurrent.BlockingCollection<string> queue = new(boundedCapacity: 256);
+        readonly Stream stderr;
+        readonly Thread thread;
+
+        public ProgressWriter(Stream? to = null)
+        {
+            stderr = to ?? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
+            thread = new Thread(Drain) { IsBackground = true, Name = "nbssl progress" };
+            thread.Start();
+        }
+
+        public void Write(string text) { if (text.Length > 0) queue.Add(text); }
+
+        public void WriteLine(string text = "") => queue.Add(text + "\n");
+
+        void Drain()
+        {
+            var utf8 = new UTF8Encoding(false);
+            foreach (var text in queue.GetConsumingEnumerable())
+            {
+                try { stderr.Write(utf8.GetBytes(text)); stderr.Flush(); }
+                catch (IOException) { /* the runner is gone; the parent watch ends this process */ }
+            }
+        }
+
+        public void Dispose()
+        {
+            queue.CompleteAdding();
+            thread.Join();
+        }
+    }
+
+    /// <summary>
     /// Writes events. Stream text is batched: a write that comes within 50 ms of the previous one waits (at
     /// most 50 ms, or until 64 KB are pending, or until any other event), so a cell printing 100,000 lines
     /// costs a few hundred events, not 100,000. The first stream write after any other event (a cell's start,
@@ -68,7 +112,7 @@ internal static class Worker
         static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
         readonly FileStream stream;
-        readonly TextWriter progress;
+        readonly ProgressWriter progress;
         readonly bool echo;
         readonly object gate = new();
         readonly StringBuilder pending = new();
@@ -77,7 +121,7 @@ internal static class Worker
         string? pendingName;
         long lastStreamFlush;   // 0: the next stream write goes out at once
 
-        public EventWriter(string path, TextWriter progress, bool echo)
+        public EventWriter(string path, ProgressWriter progress, bool echo)
         {
             stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
             this.progress = progress;
@@ -120,7 +164,7 @@ internal static class Worker
             pending.Clear();
             WriteNow(new CellOutput(pendingCell, null, new JsonObject { ["output_type"] = "stream", ["name"] = pendingName, ["text"] = text }));
             lastStreamFlush = Stopwatch.GetTimestamp();
-            if (echo) progress.Write(text);
+            if (echo) progress.Write(text);   // only queued: the progress thread writes it, outside this lock
         }
 
         public void CellStarted(PlannedCell cell, int ordinal, int total)
