@@ -99,7 +99,7 @@ public sealed class Wire(string key)
                 Header = Obj(parts[0]), ParentHeader = Obj(parts[1]), Metadata = Obj(parts[2]), Content = Obj(parts[3]),
                 Buffers = all.Skip(at + 6).ToList(),
             };
-            problem = m.Header["msg_type"] is null ? "message without msg_type" : null;
+            problem = m.Header["msg_type"] is null ? "message without msg_type" : m.Type.Length == 0 ? "empty msg_type" : null;   // Type throws on a non-string
             return problem is null ? m : null;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)

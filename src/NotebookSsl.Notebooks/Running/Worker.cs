@@ -58,8 +58,8 @@ internal static class Worker
 
     /// <summary>
     /// The worker's progress lines and echo, written to stderr by a thread of their own, in the order they were
-    /// queued. Two reasons: a write to a Console stream takes the lock of <c>Console.Out</c> (the runtime's Unix
-    /// console synchronizes its writers on it), which a cell thread holds while it prints; and nobody who holds
+    /// queued. Two reasons: a write to a Console stream takes the lock of <c>Console.Out</c> (see
+    /// <see cref="CellExecutor.OpenStandardError"/>), which a cell thread holds while it prints; and nobody who holds
     /// the event writer's lock may wait for the console (the cell thread holds <c>Console.Out</c> and waits for
     /// that lock: a flush timer that echoed under it deadlocked <c>nbssl run --echo</c>). So stderr is opened by
     /// its descriptor, bypassing Console, and writers only queue text; a full queue (256 chunks of at most 64 KB)
@@ -73,7 +73,7 @@ internal static class Worker
 
         public ProgressWriter(Stream? to = null)
         {
-            stderr = to ?? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
+            stderr = to ?? CellExecutor.OpenStandardError();
             thread = new Thread(Drain) { IsBackground = true, Name = "nbssl progress" };
             thread.Start();
         }
