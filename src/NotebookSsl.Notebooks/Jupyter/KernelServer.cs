@@ -207,6 +207,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
             if (m is null) continue;
             try
             {
+                if (m.Unreadable is { } problem) throw new BadRequestException($"{m.Type}: {problem}");
                 switch (m.Type)
                 {
                     case "interrupt_request":
@@ -225,7 +226,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
                         break;
                 }
             }
-            catch (Exception e) when (e is not OutOfMemoryException) { Log($"control: {m.Type} failed: {e}"); }
+            catch (Exception e) when (e is not OutOfMemoryException) { ReplyError(control, "control", m, e); }
         }
     }
 
@@ -237,25 +238,30 @@ public sealed class KernelServer : IExecutionListener, IDisposable
             if (m is null) continue;
             Publish(m, "status", new JsonObject { ["execution_state"] = "busy" });
             try { HandleShell(m); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // a request gets its reply whatever went wrong: a front-end waits for it (and shows the cell running)
-                Log(e is BadRequestException ? $"shell: {e.Message}" : $"shell: {m.Type} failed: {e}");
-                if (m.Type.EndsWith("_request"))
-                {
-                    var ename = e is BadRequestException ? "BadRequest" : e.GetType().Name;
-                    var content = new JsonObject { ["status"] = "error", ["ename"] = ename, ["evalue"] = e.Message, ["traceback"] = new JsonArray(JsonValue.Create($"{ename}: {e.Message}")) };
-                    if (m.Type == "execute_request") content["execution_count"] = executionCount;
-                    try { Reply(shell, m, m.Type[..^"_request".Length] + "_reply", content); }
-                    catch (Exception e2) when (e2 is not OutOfMemoryException) { Log($"shell: the error reply to {m.Type} failed: {e2.Message}"); }
-                }
-            }
+            catch (Exception e) when (e is not OutOfMemoryException) { ReplyError(shell, "shell", m, e); }
             Publish(m, "status", new JsonObject { ["execution_state"] = "idle" });
         }
     }
 
+    /// <summary>A request gets its reply whatever went wrong: the front-end waits for it (and shows the cell running).</summary>
+    void ReplyError(NetMQSocket socket, string name, Message m, Exception e)
+    {
+        Log(e is BadRequestException ? $"{name}: {e.Message}" : $"{name}: {m.Type} failed: {e}");
+        if (!m.Type.EndsWith("_request")) return;
+        var ename = e is BadRequestException ? "BadRequest" : e.GetType().Name;
+        var content = new JsonObject
+        {
+            ["status"] = "error", ["ename"] = ename, ["evalue"] = e.Message,
+            ["traceback"] = new JsonArray(JsonValue.Create($"{ename}: {e.Message}")),
+        };
+        if (m.Type == "execute_request") content["execution_count"] = executionCount;
+        try { Reply(socket, m, m.Type[..^"_request".Length] + "_reply", content); }
+        catch (Exception e2) when (e2 is not OutOfMemoryException) { Log($"{name}: the error reply to {m.Type} failed: {e2.Message}"); }
+    }
+
     void HandleShell(Message m)
     {
+        if (m.Unreadable is { } problem) throw new BadRequestException($"{m.Type}: {problem}");
         var c = m.Content;
         switch (m.Type)
         {
@@ -303,7 +309,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
 
     void Shutdown(NetMQSocket socket, Message m)
     {
-        var restart = m.Content["restart"]?.GetValue<bool>() ?? false;
+        var restart = Flag(m, "restart", false);
         var content = new JsonObject { ["status"] = "ok", ["restart"] = restart };
         Reply(socket, m, "shutdown_reply", content);
         Publish(m, "shutdown_reply", (JsonObject)content.DeepClone());

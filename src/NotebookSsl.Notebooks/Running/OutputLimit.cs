@@ -101,9 +101,12 @@ internal sealed class CappedText : IDisposable
             // shown: what fits in MaxChars characters and MaxLines lines of the whole text, ending at a line's end
             within = (int)Math.Clamp(limit.MaxChars - shown, 0, text.Length);
             long lineRoom = limit.MaxLines - linesShown;
+            var byLines = false;
             for (int i = 0; i < within; i++)
-                if (text[i] == '\n' && --lineRoom < 0) { within = i; break; }
-            if (text[..within].LastIndexOf('\n') is var lastEnd && lastEnd >= 0) within = lastEnd + 1;
+                if (text[i] == '\n' && --lineRoom < 0) { within = i; byLines = true; break; }
+            // complete lines only; a line longer than the character limit is cut where the limit falls
+            var lastEnd = text[..within].LastIndexOf('\n');
+            if (byLines || lastEnd >= 0) within = lastEnd + 1;
 
             var all = held.ToString();
             held = null;
