@@ -482,7 +482,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         var type = output["output_type"]?.GetValue<string>();
         if (type == "stream")
         {
-            Stream(parent, count, output["name"]?.GetValue<string>() ?? "stdout", output["text"]?.GetValue<string>() ?? "");
+            Stream(parent, cell, output["name"]?.GetValue<string>() ?? "stdout", output["text"]?.GetValue<string>() ?? "");
             return;
         }
         FlushStream();   // what the cell printed before this output comes before it
@@ -522,13 +522,14 @@ public sealed class KernelServer : IExecutionListener, IDisposable
     /// the tail when the cell ends), then batched: one stream message every <see cref="StreamInterval"/>, not
     /// one per line (a cell printing 200,000 lines sent 200,000 messages, and front-ends lost most of them).
     /// </summary>
-    void Stream(Message? parent, int count, string name, string text)
+    void Stream(Message? parent, int cell, string name, string text)
     {
         lock (streamGate)
         {
             if (!capped.TryGetValue(name, out var limited))
             {
-                var side = Path.Combine(Path.GetTempPath(), $"nbssl-kernel-{Environment.ProcessId}", $"out{count}.{name}.txt");
+                // per execution (cellIndex counts them all; execution counts repeat for silent ones)
+                var side = Path.Combine(Path.GetTempPath(), $"nbssl-kernel-{Environment.ProcessId}", $"execution{cell + 1}.{name}.txt");
                 capped[name] = limited = new CappedText(OutputLimit, side, side);
             }
             var wasCut = limited.Cut;

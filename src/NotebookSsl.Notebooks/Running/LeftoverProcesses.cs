@@ -23,6 +23,18 @@ internal static class LeftoverProcesses
         if (!OperatingSystem.IsWindows()) setpgid(0, 0);
     }
 
+    [DllImport("libc")]
+    static extern int getpgrp();
+
+    /// <summary>
+    /// In the worker, when its runner is gone: SIGKILL to its whole group, itself included; only when it does lead
+    /// its group, else the group is the runner's (and maybe a shell pipeline's). No-op on Windows.
+    /// </summary>
+    public static void EndOwnGroup()
+    {
+        if (!OperatingSystem.IsWindows() && getpgrp() == Environment.ProcessId) kill(0, 9);
+    }
+
     /// <summary>
     /// In the runner, after the worker (<paramref name="leader"/>) exited: kills what is left of its process group and
     /// returns those processes as "PID command line" (from /proc; empty where /proc is missing).

@@ -37,7 +37,7 @@ internal static class Worker
     /// Ends this process when stdin reaches end of file: the runner holds the pipe's other end until it has
     /// read our exit, so EOF means it died (SIGTERM, SIGKILL, a crash) and nobody will read what we write.
     /// A cell may be spinning in a loop, so this does not wait for it: it removes the work folder and kills
-    /// the process.
+    /// the process, and with it the processes its cells started (its process group).
     /// </summary>
     static void WatchParent(string workFolder)
     {
@@ -51,6 +51,7 @@ internal static class Worker
             }
             catch (IOException) { }
             try { Directory.Delete(workFolder, recursive: true); } catch (Exception) { /* the runner's start-up cleans what is left */ }
+            LeftoverProcesses.EndOwnGroup();   // this process and what its cells started: nobody is left to end them
             Process.GetCurrentProcess().Kill();
         }) { IsBackground = true, Name = "nbssl parent watch" };
         thread.Start();
@@ -120,13 +121,14 @@ internal static class Worker
         int pendingCell = -1;
         string? pendingName;
         long lastStreamFlush;   // 0: the next stream write goes out at once
+        bool disposed;          // a timer callback may still run after Dispose: it must not write to the closed file
 
         public EventWriter(string path, ProgressWriter progress, bool echo)
         {
             stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
             this.progress = progress;
             this.echo = echo;
-            timer = new Timer(_ => { lock (gate) FlushStream(); }, null, Interval, Interval);
+            timer = new Timer(_ => { lock (gate) if (!disposed) FlushStream(); }, null, Interval, Interval);
         }
 
         public void Write(WorkerEvent e)
@@ -219,8 +221,12 @@ internal static class Worker
         public void Dispose()
         {
             timer.Dispose();
-            lock (gate) FlushStream();
-            stream.Dispose();
+            lock (gate)
+            {
+                FlushStream();
+                disposed = true;
+                stream.Dispose();
+            }
         }
     }
 }
