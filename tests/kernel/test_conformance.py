@@ -306,6 +306,7 @@ Console.WriteLine($"stopped after {stepsDone} steps");
         self.assertIsNotNone(side, "no note naming the side file")
         self.assertEqual(Path(side.group(1)).read_text(), "".join(f"line {i}\n" for i in range(n)))
         Path(side.group(1)).unlink()
+        Path(side.group(1)).parent.rmdir()   # the kernel's side-file folder held only this one
 
     def send_raw_execute(self, content_bytes):
         """An execute_request whose content frame is given as bytes (signed with the right key)."""

@@ -115,7 +115,8 @@ public sealed class KernelServer : IExecutionListener, IDisposable
     /// Ends the kernel when the front-end that started it dies (SIGKILL leaves no chance to send a shutdown), as
     /// ipykernel's parent poller does: once a second, the process named by JPY_PARENT_PID (jupyter_client sets it
     /// to its own) must still be running, and this process's parent must still be the one it started with
-    /// (an orphan is handed to init or a subreaper). A cell still running is not waited for.
+    /// (an orphan is handed to init or a subreaper; the named process covers a wrapper in between). A cell still
+    /// running is not waited for.
     /// </summary>
     void ParentLoop()
     {
@@ -125,7 +126,8 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         while (!stopped.Wait(TimeSpan.FromSeconds(1)))
         {
             var now = getppid();
-            string? gone = now != parent || now == 1 ? $"its parent process {parent} is gone (parent now {now})"
+            // a parent that was init (1) from the start says nothing: this kernel was started detached
+            string? gone = now != parent ? $"its parent process {parent} is gone (parent now {now})"
                 : named is { } n && !ProcessRunning(n) ? $"the front-end process {n} (JPY_PARENT_PID) is gone"
                 : null;
             if (gone is null) continue;
@@ -610,7 +612,17 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         Message? parent;
         lock (state) parent = current;
         Console.Out.Flush();
-        FlushStream();
+        lock (streamGate)
+        {
+            FlushStreamLocked();
+            // what was shown is cleared: the limit counts afresh (a progress line redrawn 10,000 times is not cut);
+            // output already cut stays cut, its side file still taking the rest
+            foreach (var name in capped.Where(c => !c.Value.Cut).Select(c => c.Key).ToList())
+            {
+                capped[name].Dispose();
+                capped.Remove(name);
+            }
+        }
         Publish(parent, "clear_output", new JsonObject { ["wait"] = wait });
     }
 
