@@ -162,6 +162,51 @@ public sealed class RunnerFaultTests
         }
     }
 
+    [Fact]
+    public void Echo_of_a_cell_that_prints_in_a_loop_does_not_deadlock()
+    {
+        // the flush timer echoed under the event writer's lock and waited for Console.Out, which the printing cell held
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            var nb = Write(dir, "chatty.dib",
+                "#!csharp\n\nfor (int i = 0; i < 1500; i++) { Console.WriteLine($\"line {i}\"); System.Threading.Thread.Sleep(1); }\n");
+            var (exit, log) = Nbssl.Run("run", nb, "--echo", "--timeout", "60", "--out", Path.Combine(dir, "out"));
+            Assert.True(exit == 0, log[^Math.Min(log.Length, 2000)..]);
+            Assert.Contains("line 1499\n", log);                                  // echoed, in order, to the end
+            Assert.True(log.IndexOf("line 100\n") < log.IndexOf("line 1400\n"));
+            var notebook = Nbssl.ReadNotebook(Path.Combine(dir, "out", "chatty.ipynb"));
+            Assert.EndsWith("line 1499\n", Nbssl.Stream(notebook, 0));
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+
+    [Fact]
+    public void A_process_the_notebook_left_running_is_ended_and_not_waited_for()
+    {
+        // the child inherited the worker's stdout and stderr: the runner waited for it to close them (for good, for a daemon)
+        var dir = Nbssl.NewOutDir();
+        int child = 0;
+        try
+        {
+            var nb = Write(dir, "child.dib",
+                "#!csharp\n\nvar p = System.Diagnostics.Process.Start(\"sleep\", \"120\");\nConsole.WriteLine($\"child {p.Id}\");\n");
+            var clock = Stopwatch.StartNew();
+            var (exit, log) = Nbssl.Run("run", nb, "--out", Path.Combine(dir, "out"));
+            Assert.True(exit == 0, log);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(100), $"nbssl run took {clock.Elapsed.TotalSeconds:0} s: it waited for the child");
+            var notebook = Nbssl.ReadNotebook(Path.Combine(dir, "out", "child.ipynb"));
+            child = int.Parse(Nbssl.Stream(notebook, 0).Trim().Split(' ')[1]);
+            Assert.Contains($"the notebook left 1 process(es) running; nbssl ended them: {child} sleep 120", log);
+            Assert.True(Until(TimeSpan.FromSeconds(10), () => !Alive(child)), $"child {child} still running");
+        }
+        finally
+        {
+            if (child != 0 && Alive(child)) kill(child, 9);
+            Nbssl.Delete(dir);
+        }
+    }
+
     [DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int signal);
 
@@ -223,6 +268,56 @@ public sealed class OutputLimitTests
             // one very long line: cut by characters
             var wide = limit.Apply(new StringBuilder(new string('x', 5000)), Path.Combine(dir, "wide.txt"));
             Assert.True(wide.Length < 400, $"{wide.Length} characters kept");
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+}
+
+public sealed class CappedTextTests
+{
+    [Fact]
+    public void Memory_stays_bounded_the_side_file_gets_everything_and_the_kept_text_matches_the_limit()
+    {
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            var limit = new OutputLimit(MaxLines: 10, MaxChars: 1000, KeptLines: 3, KeptChars: 100);
+            var side = Path.Combine(dir, "nb.cell1.stdout.txt");
+            var line = new string('x', 1000) + "\n";
+            using var capped = new CappedText(limit, side, "nb.cell1.stdout.txt");
+            capped.Append("first\n");
+            GC.Collect();
+            var before = GC.GetTotalMemory(forceFullCollection: true);
+            for (int i = 0; i < 20_000; i++) capped.Append(line);   // 20 MB of text
+            var grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+            Assert.True(grown < 2_000_000, $"{grown:N0} bytes held for 20 MB of output");
+            capped.Append("last\n");
+            var kept = capped.Finish();
+            Assert.StartsWith("first\n", kept);
+            Assert.EndsWith($"{line}{line}last\n".Substring(line.Length * 2 + 5 - 100), kept);   // the tail: at most 100 characters
+            Assert.Contains("[... 19,999 lines", kept);   // 20,002 less the head's one and the tail's two
+            Assert.Contains("the full output (20,002 lines) is in nb.cell1.stdout.txt", kept);
+            var file = new FileInfo(side);
+            Assert.Equal(6 + 20_000L * line.Length + 5, file.Length);
+            Assert.Single(Directory.GetFiles(dir));                     // no temporary file left beside it
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+
+    [Fact]
+    public void Live_text_stops_at_the_limit_and_the_rest_comes_as_a_note_and_the_tail()
+    {
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            var limit = new OutputLimit(MaxLines: 10, MaxChars: 1000, KeptLines: 3, KeptChars: 100);
+            using var capped = new CappedText(limit, Path.Combine(dir, "out.txt"), "/somewhere/out.txt");
+            var shown = string.Concat(Enumerable.Range(0, 30).Select(i => capped.Append($"l{i}\n")));
+            Assert.Equal(string.Concat(Enumerable.Range(0, 10).Select(i => $"l{i}\n")), shown);
+            Assert.True(capped.Cut);
+            var rest = capped.FinishShown();
+            Assert.Equal("[... 17 lines (68 characters) not shown; the full output (30 lines) is in /somewhere/out.txt ...]\nl27\nl28\nl29\n", rest);
+            Assert.Equal(string.Concat(Enumerable.Range(0, 30).Select(i => $"l{i}\n")), File.ReadAllText(Path.Combine(dir, "out.txt")));
         }
         finally { Nbssl.Delete(dir); }
     }

@@ -4,6 +4,8 @@
 - a message signed with the wrong key is dropped, never executed;
 - interrupting a running training cell: idle again within seconds, the session (and the model) still there;
   a tight loop that ignores the interrupt is ended by a restart;
+- a cell printing 20,000 lines: batched, capped (head, note naming the side file, tail), and idle at the end;
+  a signed request the kernel cannot read gets an error reply; a kernel whose front-end is SIGKILLed exits;
 - `jupyter nbconvert --to notebook --execute` runs notebooks 00 and 01 (at their default size, smoke) through
   the installed kernel, with the same outputs as `nbssl run` (timings aside).
 
@@ -265,6 +267,71 @@ Console.WriteLine($"stopped after {stepsDone} steps");
         content, outputs = execute(self.kc, 'Console.WriteLine("third ran");', timeout=60)
         self.assertEqual(stdout_of(outputs).strip(), "third ran")
 
+    def iopub_until_idle(self, msg_id, timeout):
+        """[(msg_type, content)] of msg_id's iopub messages up to its idle status (None if idle never came)."""
+        deadline = time.time() + timeout
+        got = []
+        while time.time() < deadline:
+            try:
+                m = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+            except Empty:
+                break
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            got.append((m["msg_type"], m["content"]))
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                return got
+        return None
+
+    def test_a_chatty_cell_is_batched_capped_and_ends_idle(self):
+        # one iopub message per line made a publisher past its high-water mark drop most of them, the idle status too
+        self.drain()
+        n = 20000
+        sent = time.time()
+        msg_id = self.kc.execute(f'for (int i = 0; i < {n}; i++) Console.WriteLine($"line {{i}}");')
+        got = self.iopub_until_idle(msg_id, 120)
+        self.assertIsNotNone(got, "no idle status: the front-end would show the cell running for ever")
+        TIMINGS[f"execute_request -> idle, a cell printing {n:,} lines (s)"] = round(time.time() - sent, 2)
+        self.assertEqual(self.wait_reply(msg_id, 10)["content"]["status"], "ok")
+        streams = [c for t, c in got if t == "stream"]
+        self.assertLess(len(streams), 50, "stream output is not batched")
+        text = "".join(c["text"] for c in streams)
+        # head (the first 2,000 lines), a note naming the side file, the last 500 lines
+        self.assertTrue(text.startswith("line 0\nline 1\n"), text[:100])
+        self.assertIn("line 1999\n", text)
+        self.assertNotIn("line 10000\n", text)
+        self.assertTrue(text.endswith("line 19999\n"), text[-100:])
+        self.assertIn("line 19500\n", text)
+        side = re.search(r"the full output \(20,000 lines\) is in (\S+) \.\.\.\]", text)
+        self.assertIsNotNone(side, "no note naming the side file")
+        self.assertEqual(Path(side.group(1)).read_text(), "".join(f"line {i}\n" for i in range(n)))
+        Path(side.group(1)).unlink()
+        Path(side.group(1)).parent.rmdir()   # the kernel's side-file folder held only this one
+
+    def send_raw_execute(self, content_bytes):
+        """An execute_request whose content frame is given as bytes (signed with the right key)."""
+        session = self.kc.session
+        header = session.msg_header("execute_request")
+        parts = [session.pack(header), b"{}", b"{}", content_bytes]
+        self.kc.shell_channel.socket.send_multipart([b"<IDS|MSG>", session.sign(parts)] + parts)
+        return header["msg_id"]
+
+    def test_an_unreadable_request_gets_an_error_reply(self):
+        self.drain()
+        for content, says in ((b'{"code": 42, "silent": false}', "'code' must be a string"),
+                              (b'{"code": "Console.Write(1); // \xff\xfe", "silent": false}', "'code' is not valid UTF-8"),
+                              (b'{"code": "1", "silent": "no"}', "'silent' must be true or false"),
+                              (b'{"code": "1", ', "content is not valid JSON")):
+            msg_id = self.send_raw_execute(content)
+            reply = self.wait_reply(msg_id, 30)
+            self.assertIsNotNone(reply, f"no execute_reply to {content!r}")
+            self.assertEqual(reply["content"]["status"], "error")
+            self.assertEqual(reply["content"]["ename"], "BadRequest")
+            self.assertIn(says, reply["content"]["evalue"])
+            self.assertIsNotNone(self.iopub_until_idle(msg_id, 10), f"no idle after {content!r}")
+        content, outputs = execute(self.kc, 'Console.WriteLine("still here");', timeout=60)
+        self.assertEqual(stdout_of(outputs).strip(), "still here")
+
     def test_zz_restart_ends_a_tight_loop(self):
         self.drain()
         msg_id = self.kc.execute("var spins = 0L; while (true) { spins++; }")
@@ -276,6 +343,48 @@ Console.WriteLine($"stopped after {stepsDone} steps");
         content, outputs = execute(self.kc, "6 * 7")
         self.assertEqual(content["status"], "ok")
         self.assertEqual(content["execution_count"], 0)   # a new session (store_history=False: count not advanced)
+
+
+class FrontEndDeath(unittest.TestCase):
+    """A kernel whose front-end is SIGKILLed (no shutdown request) ends itself, as ipykernel's parent poller does."""
+
+    FRONT_END = """
+import sys
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name="nbssl-csharp")
+km.start_kernel(cwd=sys.argv[1])
+kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=int(sys.argv[2]))
+print(km.provisioner.process.pid, flush=True)
+sys.stdin.read()
+"""
+
+    def test_kernel_exits_when_its_front_end_is_killed(self):
+        front = subprocess.Popen([sys.executable, "-c", self.FRONT_END, str(TMP), str(STARTUP)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        kernel = None
+        try:
+            kernel = int(front.stdout.readline())
+            front.kill()
+            front.wait()
+            killed = time.time()
+            while running(kernel) and time.time() - killed < 15:
+                time.sleep(0.1)
+            self.assertFalse(running(kernel), "the kernel outlived its front-end by 15 s")
+            TIMINGS["front-end SIGKILLed -> kernel gone (s)"] = round(time.time() - killed, 2)
+        finally:
+            if front.poll() is None:
+                front.kill()
+            if kernel is not None and running(kernel):
+                os.kill(kernel, 9)
+
+
+def running(pid):
+    """Running per /proc (a zombie is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
 
 
 def prepare_notebook(path):

@@ -66,6 +66,15 @@ internal sealed class CellExecutor : IDisplaySink, IDisposable
         return fsharp;
     }
 
+    /// <summary>
+    /// This process's stderr, by its descriptor. Not <see cref="Console.OpenStandardError()"/>: on Unix every write
+    /// to a Console stream takes the lock of <c>Console.Out</c>, which the cell thread holds while it prints
+    /// (through the capture writer, into the listener's locks), so a thread that logs or echoes while holding
+    /// one of those locks would deadlock with it.
+    /// </summary>
+    internal static Stream OpenStandardError() =>
+        new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
+
     /// <summary>The C# session, once a C# cell ran (completion and inspection read its script).</summary>
     public CSharpSession? CSharp => csharp;
 

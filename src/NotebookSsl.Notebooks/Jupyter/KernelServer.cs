@@ -6,6 +6,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using NotebookSsl.Notebooks.Documents;
 using NotebookSsl.Notebooks.Execution;
+using NotebookSsl.Notebooks.Running;
 
 using NotebookSsl.Notebooks.Display;
 
@@ -16,7 +17,9 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// session (a <see cref="CellExecutor"/>), state kept across cells. Shell requests are handled in order on one
 /// thread, which also runs the cells; control (interrupt, shutdown) and the heartbeat have threads of their
 /// own, so they answer while a cell runs. Every message is checked against the connection key: one with a
-/// missing or wrong signature is logged and dropped, never executed.
+/// missing or wrong signature is logged and dropped, never executed; a signed request the kernel cannot read
+/// gets an error reply. Console output goes out in batches (every 0.2 s, as ipykernel does) under the
+/// runner's <see cref="OutputLimit"/>; the kernel ends itself when its front-end's process dies.
 /// </summary>
 public sealed class KernelServer : IExecutionListener, IDisposable
 {
@@ -46,6 +49,19 @@ public sealed class KernelServer : IExecutionListener, IDisposable
     int currentCount;
     JsonObject? currentError;
 
+    // console output waiting for the next batch (streamGate; taken before iopubGate, never the other way)
+    static readonly TimeSpan StreamInterval = TimeSpan.FromMilliseconds(200);
+    readonly object streamGate = new();
+    readonly StringBuilder streamPending = new();
+    string? streamName;
+    Message? streamParent;
+    readonly Dictionary<string, CappedText> capped = new();   // the running cell's stdout and stderr under the limit
+    Timer? streamTimer;
+    int exitCode;
+
+    /// <summary>How much of a cell's console output is sent to the front-end (the rest goes to a side file under the temp folder).</summary>
+    public OutputLimit OutputLimit { get; init; } = OutputLimit.Default;
+
     public KernelServer(ConnectionInfo info, string defaultLanguage, TextWriter log)
     {
         if (!Languages.Contains(defaultLanguage)) throw new ArgumentException($"language '{defaultLanguage}': nbssl kernels run csharp or fsharp");
@@ -59,6 +75,10 @@ public sealed class KernelServer : IExecutionListener, IDisposable
     /// <summary>Binds the sockets, serves until a shutdown request, and returns the exit code.</summary>
     public int Run(string workingDirectory)
     {
+        // A publisher drops messages past its high-water mark (1,000 by default) without a word, the status
+        // messages with them: a front-end that missed "idle" shows the cell running for ever. Nothing is dropped;
+        // batching and the output limit keep what waits here small.
+        iopub.Options.SendHighWatermark = 0;
         shell.Bind(info.Address(info.ShellPort));
         control.Bind(info.Address(info.ControlPort));
         stdin.Bind(info.Address(info.StdinPort));
@@ -73,14 +93,70 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Interrupt(); });
 
         Publish(null, "status", new JsonObject { ["execution_state"] = "starting" });
+        streamTimer = new Timer(_ => FlushStream(), null, StreamInterval, StreamInterval);
         Start(HeartbeatLoop, "heartbeat");
         Start(ControlLoop, "control");
         Start(ShellLoop, "shell");
+        Start(ParentLoop, "parent");
         stopped.Wait();
         Log("shutting down");
+        streamTimer.Dispose();
+        FlushStream();
         Thread.Sleep(200);   // the shutdown reply is sent asynchronously: let it leave before the process does
-        return 0;
+        return exitCode;
     }
+
+    // ---- the front-end's process -----------------------------------------------------------------------
+
+    [DllImport("libc")]
+    static extern int getppid();
+
+    /// <summary>
+    /// Ends the kernel when the front-end that started it dies (SIGKILL leaves no chance to send a shutdown), as
+    /// ipykernel's parent poller does: once a second, the process named by JPY_PARENT_PID (jupyter_client sets it
+    /// to its own) must still be running, and this process's parent must still be the one it started with
+    /// (an orphan is handed to init or a subreaper; the named process covers a wrapper in between). A cell still
+    /// running is not waited for.
+    /// </summary>
+    void ParentLoop()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var parent = getppid();
+        int? named = int.TryParse(Environment.GetEnvironmentVariable("JPY_PARENT_PID"), out var p) && p > 1 ? p : null;
+        while (!stopped.Wait(TimeSpan.FromSeconds(1)))
+        {
+            var now = getppid();
+            // a parent that was init (1) from the start says nothing: this kernel was started detached
+            string? gone = now != parent ? $"its parent process {parent} is gone (parent now {now})"
+                : named is { } n && !ProcessRunning(n) ? $"the front-end process {n} (JPY_PARENT_PID) is gone"
+                : null;
+            if (gone is null) continue;
+            Log($"{gone}: shutting down");
+            exitCode = 1;
+            stopping = true;
+            Interrupt();
+            stopped.Set();
+            return;
+        }
+    }
+
+    /// <summary>Running, per /proc (a zombie is not); without /proc, signal 0.</summary>
+    static bool ProcessRunning(int pid)
+    {
+        if (Directory.Exists("/proc/self"))
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)] is not ('Z' or 'X');
+            }
+            catch (IOException) { return false; }
+        }
+        return kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1;   // EPERM: there, not ours
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
 
     void Start(Action loop, string name) => new Thread(() =>
     {
@@ -133,6 +209,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
             if (m is null) continue;
             try
             {
+                if (m.Unreadable is { } problem) throw new BadRequestException($"{m.Type}: {problem}");
                 switch (m.Type)
                 {
                     case "interrupt_request":
@@ -151,7 +228,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
                         break;
                 }
             }
-            catch (Exception e) when (e is not OutOfMemoryException) { Log($"control: {m.Type} failed: {e}"); }
+            catch (Exception e) when (e is not OutOfMemoryException) { ReplyError(control, "control", m, e); }
         }
     }
 
@@ -163,13 +240,30 @@ public sealed class KernelServer : IExecutionListener, IDisposable
             if (m is null) continue;
             Publish(m, "status", new JsonObject { ["execution_state"] = "busy" });
             try { HandleShell(m); }
-            catch (Exception e) when (e is not OutOfMemoryException) { Log($"shell: {m.Type} failed: {e}"); }
+            catch (Exception e) when (e is not OutOfMemoryException) { ReplyError(shell, "shell", m, e); }
             Publish(m, "status", new JsonObject { ["execution_state"] = "idle" });
         }
     }
 
+    /// <summary>A request gets its reply whatever went wrong: the front-end waits for it (and shows the cell running).</summary>
+    void ReplyError(NetMQSocket socket, string name, Message m, Exception e)
+    {
+        Log(e is BadRequestException ? $"{name}: {e.Message}" : $"{name}: {m.Type} failed: {e}");
+        if (!m.Type.EndsWith("_request")) return;
+        var ename = e is BadRequestException ? "BadRequest" : e.GetType().Name;
+        var content = new JsonObject
+        {
+            ["status"] = "error", ["ename"] = ename, ["evalue"] = e.Message,
+            ["traceback"] = new JsonArray(JsonValue.Create($"{ename}: {e.Message}")),
+        };
+        if (m.Type == "execute_request") content["execution_count"] = executionCount;
+        try { Reply(socket, m, m.Type[..^"_request".Length] + "_reply", content); }
+        catch (Exception e2) when (e2 is not OutOfMemoryException) { Log($"{name}: the error reply to {m.Type} failed: {e2.Message}"); }
+    }
+
     void HandleShell(Message m)
     {
+        if (m.Unreadable is { } problem) throw new BadRequestException($"{m.Type}: {problem}");
         var c = m.Content;
         switch (m.Type)
         {
@@ -180,13 +274,13 @@ public sealed class KernelServer : IExecutionListener, IDisposable
                 Execute(m);
                 break;
             case "complete_request":
-                Reply(shell, m, "complete_reply", Complete(c["code"]?.GetValue<string>() ?? "", c["cursor_pos"]?.GetValue<int>()));
+                Reply(shell, m, "complete_reply", Complete(Text(m, "code"), Int(m, "cursor_pos")));
                 break;
             case "inspect_request":
-                Reply(shell, m, "inspect_reply", Inspect(c["code"]?.GetValue<string>() ?? "", c["cursor_pos"]?.GetValue<int>()));
+                Reply(shell, m, "inspect_reply", Inspect(Text(m, "code"), Int(m, "cursor_pos")));
                 break;
             case "is_complete_request":
-                var code = c["code"]?.GetValue<string>() ?? "";
+                var code = Text(m, "code");
                 var (language, body) = Route(code);
                 var status = language == "fsharp" ? FSharpAssist.IsComplete(body) : language == "csharp" ? CSharpAssist.IsComplete(body) : "complete";
                 var reply = new JsonObject { ["status"] = status };
@@ -217,7 +311,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
 
     void Shutdown(NetMQSocket socket, Message m)
     {
-        var restart = m.Content["restart"]?.GetValue<bool>() ?? false;
+        var restart = Flag(m, "restart", false);
         var content = new JsonObject { ["status"] = "ok", ["restart"] = restart };
         Reply(socket, m, "shutdown_reply", content);
         Publish(m, "shutdown_reply", (JsonObject)content.DeepClone());
@@ -267,20 +361,53 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         return Polyglot.KernelFromMagic(first) is { } k ? (k, newline < 0 ? "" : code[(newline + 1)..]) : (defaultLanguage, code);
     }
 
+    /// <summary>A request the kernel cannot read (a field of the wrong type, text that is not UTF-8): answered with an error reply.</summary>
+    sealed class BadRequestException(string message) : Exception(message);
+
+    /// <summary>A string field of a request's content ("" when absent).</summary>
+    static string Text(Message m, string field)
+    {
+        var node = m.Content[field];
+        if (node is null) return "";
+        if (node.GetValueKind() != System.Text.Json.JsonValueKind.String)
+            throw new BadRequestException($"{m.Type}: '{field}' must be a string, not {node.GetValueKind().ToString().ToLowerInvariant()} {Shorten(node.ToJsonString())}");
+        try { return node.GetValue<string>(); }
+        catch (InvalidOperationException) { throw new BadRequestException($"{m.Type}: '{field}' is not valid UTF-8 text; send the code as UTF-8"); }
+    }
+
+    static bool Flag(Message m, string field, bool absent)
+    {
+        var node = m.Content[field];
+        return node is null ? absent
+            : node.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? node.GetValue<bool>()
+            : throw new BadRequestException($"{m.Type}: '{field}' must be true or false, not {Shorten(node.ToJsonString())}");
+    }
+
+    static int? Int(Message m, string field)
+    {
+        var node = m.Content[field];
+        return node is null ? null
+            : node.GetValueKind() == System.Text.Json.JsonValueKind.Number && node.AsValue().TryGetValue<int>(out var i) ? i
+            : throw new BadRequestException($"{m.Type}: '{field}' must be an integer, not {Shorten(node.ToJsonString())}");
+    }
+
+    static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
+
     void Execute(Message m)
     {
         var c = m.Content;
-        var code = c["code"]?.GetValue<string>() ?? "";
-        var silent = c["silent"]?.GetValue<bool>() ?? false;
-        var store = !silent && (c["store_history"]?.GetValue<bool>() ?? true);
-        var stopOnError = c["stop_on_error"]?.GetValue<bool>() ?? true;
+        var code = Text(m, "code");
+        var silent = Flag(m, "silent", false);
+        var store = !silent && Flag(m, "store_history", true);
+        var stopOnError = Flag(m, "stop_on_error", true);
+        var allowStdin = Flag(m, "allow_stdin", false);
         if (store) executionCount++;
         var count = executionCount;
         if (!silent) Publish(m, "execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count });
         lock (state)
         {
             current = m; currentSilent = silent; currentCount = count; currentError = null;
-            currentAllowStdin = c["allow_stdin"]?.GetValue<bool>() ?? false;
+            currentAllowStdin = allowStdin;
         }
         var (language, body) = Route(code);
         bool ok;
@@ -296,6 +423,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         {
             ok = executor!.Run(new PlannedCell(cellIndex++, language, code), 1, 1);
         }
+        EndStreams();
         if (store) history.Add((count, code));
         JsonObject reply;
         lock (state)
@@ -353,11 +481,15 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         bool silent;
         int count;
         lock (state) { parent = current; silent = currentSilent; count = currentCount; }
-        switch (output["output_type"]?.GetValue<string>())
+        var type = output["output_type"]?.GetValue<string>();
+        if (type == "stream")
         {
-            case "stream":
-                Publish(parent, "stream", new JsonObject { ["name"] = output["name"]?.GetValue<string>() ?? "stdout", ["text"] = output["text"]?.GetValue<string>() ?? "" });
-                break;
+            Stream(parent, cell, output["name"]?.GetValue<string>() ?? "stdout", output["text"]?.GetValue<string>() ?? "");
+            return;
+        }
+        FlushStream();   // what the cell printed before this output comes before it
+        switch (type)
+        {
             case "display_data":
             {
                 var data = Detach(output, "data");
@@ -387,8 +519,72 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         }
     }
 
+    /// <summary>
+    /// Console text of the running cell: under the output limit (past it, a note once, the rest to the side file,
+    /// the tail when the cell ends), then batched: one stream message every <see cref="StreamInterval"/>, not
+    /// one per line (a cell printing 200,000 lines sent 200,000 messages, and front-ends lost most of them).
+    /// </summary>
+    void Stream(Message? parent, int cell, string name, string text)
+    {
+        lock (streamGate)
+        {
+            if (!capped.TryGetValue(name, out var limited))
+            {
+                // per execution (cellIndex counts them all; execution counts repeat for silent ones)
+                var side = Path.Combine(Path.GetTempPath(), $"nbssl-kernel-{Environment.ProcessId}", $"execution{cell + 1}.{name}.txt");
+                capped[name] = limited = new CappedText(OutputLimit, side, side);
+            }
+            var wasCut = limited.Cut;
+            var shown = limited.Append(text);
+            if (limited.Cut && !wasCut)
+                shown += (shown.Length == 0 || shown.EndsWith('\n') ? "" : "\n")
+                         + $"[... output past {OutputLimit.MaxLines:N0} lines or {OutputLimit.MaxChars:N0} characters is not shown; all of it goes to {limited.SideName}; its last lines follow when the cell ends ...]\n";
+            if (shown.Length == 0) return;
+            if (streamPending.Length > 0 && (streamName != name || !ReferenceEquals(streamParent, parent))) FlushStreamLocked();
+            streamName = name;
+            streamParent = parent;
+            streamPending.Append(shown);
+        }
+    }
+
+    void FlushStream()
+    {
+        lock (streamGate) FlushStreamLocked();
+    }
+
+    void FlushStreamLocked()
+    {
+        if (streamPending.Length == 0) return;
+        var text = streamPending.ToString();
+        streamPending.Clear();
+        Publish(streamParent, "stream", new JsonObject { ["name"] = streamName ?? "stdout", ["text"] = text });
+    }
+
+    /// <summary>At the end of a cell, before its reply: what is pending, then (output over the limit) the note and the tail.</summary>
+    void EndStreams()
+    {
+        Message? parent;
+        lock (state) parent = current;
+        lock (streamGate)
+        {
+            FlushStreamLocked();
+            foreach (var (name, limited) in capped)
+            {
+                try
+                {
+                    var rest = limited.FinishShown();
+                    if (rest.Length > 0) Publish(parent, "stream", new JsonObject { ["name"] = name, ["text"] = rest });
+                }
+                catch (IOException e) { Log($"the side file {limited.SideName} could not be written: {e.Message}"); }
+                finally { limited.Dispose(); }
+            }
+            capped.Clear();
+        }
+    }
+
     void IExecutionListener.Update(int cell, string displayId, JsonObject output)
     {
+        FlushStream();
         Message? parent;
         lock (state) parent = current;
         var data = Detach(output, "data");
@@ -416,6 +612,17 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         Message? parent;
         lock (state) parent = current;
         Console.Out.Flush();
+        lock (streamGate)
+        {
+            FlushStreamLocked();
+            // what was shown is cleared: the limit counts afresh (a progress line redrawn 10,000 times is not cut);
+            // output already cut stays cut, its side file still taking the rest
+            foreach (var name in capped.Where(c => !c.Value.Cut).Select(c => c.Key).ToList())
+            {
+                capped[name].Dispose();
+                capped.Remove(name);
+            }
+        }
         Publish(parent, "clear_output", new JsonObject { ["wait"] = wait });
     }
 
@@ -430,6 +637,7 @@ public sealed class KernelServer : IExecutionListener, IDisposable
         if (parent is null || !allowed)
             throw new InvalidOperationException("this front-end does not take input (allow_stdin is false): Console.ReadLine cannot read here");
         Console.Out.Flush();
+        FlushStream();   // the prompt's context shows before the front-end asks
         var token = DisplayFunctions.cancellation;
         lock (stdinGate)
         {

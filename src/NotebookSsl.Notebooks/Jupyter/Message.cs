@@ -18,6 +18,9 @@ public sealed class Message
     public string Type => Header["msg_type"]?.GetValue<string>() ?? "";
     public string Id => Header["msg_id"]?.GetValue<string>() ?? "";
     public string Session => Header["session"]?.GetValue<string>() ?? "";
+
+    /// <summary>Set when a signed message's parent header, metadata or content could not be read (they are then empty).</summary>
+    public string? Unreadable { get; internal set; }
 }
 
 /// <summary>
@@ -90,22 +93,39 @@ public sealed class Wire(string key)
             var given = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(signature).ToLowerInvariant());
             if (!CryptographicOperations.FixedTimeEquals(expected, given)) { problem = "bad signature"; return null; }
         }
+        JsonObject Obj(byte[] b) => b.Length == 0 ? new JsonObject() : JsonNode.Parse(b)?.AsObject() ?? new JsonObject();
+        JsonObject header = new();
         try
         {
-            JsonObject Obj(byte[] b) => b.Length == 0 ? new JsonObject() : JsonNode.Parse(b)?.AsObject() ?? new JsonObject();
-            var m = new Message
-            {
-                Identities = all.Take(at).ToList(),
-                Header = Obj(parts[0]), ParentHeader = Obj(parts[1]), Metadata = Obj(parts[2]), Content = Obj(parts[3]),
-                Buffers = all.Skip(at + 6).ToList(),
-            };
-            problem = m.Header["msg_type"] is null ? "message without msg_type" : null;
-            return problem is null ? m : null;
+            header = Obj(parts[0]);
+            problem = header["msg_type"] is null ? "message without msg_type"
+                : header["msg_type"]!.GetValueKind() != System.Text.Json.JsonValueKind.String ? "msg_type is not a string" : null;
+            if (problem is null) _ = header["msg_type"]!.GetValue<string>();   // throws on invalid UTF-8
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            problem = "malformed JSON: " + e.Message;
-            return null;
+            problem = "malformed header: " + e.Message;
         }
+        if (problem is not null) return null;   // no type to answer with: dropped
+        // A signed message with a readable header is answered even when the rest is not readable: the front-end
+        // waits for the reply. Its Unreadable says what is wrong, and its unreadable parts are empty.
+        string? unreadable = null;
+        JsonObject Part(int i, string name)
+        {
+            try { return Obj(parts[i]); }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                unreadable ??= $"{name} is not valid JSON ({e.Message})";
+                return new JsonObject();
+            }
+        }
+        var m = new Message
+        {
+            Identities = all.Take(at).ToList(),
+            Header = header, ParentHeader = Part(1, "parent_header"), Metadata = Part(2, "metadata"), Content = Part(3, "content"),
+            Buffers = all.Skip(at + 6).ToList(),
+        };
+        m.Unreadable = unreadable;
+        return m;
     }
 }

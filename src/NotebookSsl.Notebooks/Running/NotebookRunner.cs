@@ -108,22 +108,20 @@ public static partial class NotebookRunner
 
         var work = WorkFolders.Create();
         int exitCode;
-        string stderrTail;
-        List<WorkerEvent> events;
+        Outcome outcome;
         try
         {
             var planPath = Path.Combine(work, "plan.json");
             var eventsPath = Path.Combine(work, "events.jsonl");
             File.WriteAllText(planPath, WorkerProtocol.Serialize(new WorkerPlan(notebookDir, prepared.Cells)));
-            (exitCode, stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir);
-            events = WorkerProtocol.ReadEvents(eventsPath);
+            (exitCode, var stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir);
+            outcome = Apply(doc, WorkerProtocol.EnumerateEvents(eventsPath), exitCode, stderrTail, prepared.Cells, options.OutputLimit, outBase);
         }
         finally
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
 
-        var outcome = Apply(doc, events, exitCode, stderrTail, prepared.Cells, options.OutputLimit, outBase);
         doc.Metadata["nbssl"] = new JsonObject
         {
             ["parameters"] = new JsonObject(options.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
@@ -192,7 +190,15 @@ public static partial class NotebookRunner
             process.Kill(entireProcessTree: true);
         }
         process.WaitForExit();
-        Task.WaitAll(pumps);
+        // what the cells started and left running: ended, and named in the log
+        var left = LeftoverProcesses.EndGroup(process.Id);
+        if (left.Count > 0)
+            lock (log) log.WriteLine($"nbssl: the notebook left {left.Count} process(es) running; nbssl ended them: {string.Join("; ", left)}");
+        // Children the cells started inherited the worker's stdout and stderr: the pipes reach end of file only
+        // when the last of them exits. What the worker wrote is already in the pipe, so a short wait reads it;
+        // a child out of reach (one that left the process group) must not keep the runner waiting.
+        if (!Task.WaitAll(pumps, TimeSpan.FromSeconds(5)))
+            lock (log) log.WriteLine("nbssl: a process the notebook started still holds the worker's output; no longer reading it");
         log.Flush();
         return (timedOut ? TimeoutExitCode : process.ExitCode, tail.ToString());
     }
@@ -231,20 +237,29 @@ public static partial class NotebookRunner
 
     sealed record Outcome(int? FailedCell, string? ErrorName, string? ErrorValue);
 
-    /// <summary>A stream output being assembled: its text grows in a StringBuilder, set once at the end.</summary>
-    sealed record OpenStream(int Cell, string Name, JsonObject Output, StringBuilder Text);
+    /// <summary>A stream output being assembled: its text goes through the output limit (head and tail in memory, the rest to disk), set once at the end.</summary>
+    sealed record OpenStream(int Cell, string Name, JsonObject Output, CappedText Text);
 
-    static Outcome Apply(NotebookDocument doc, List<WorkerEvent> events, int exitCode, string stderrTail, IReadOnlyList<PlannedCell> plan,
+    /// <summary>Applies the worker's events to the notebook as they are read: memory holds what the notebook keeps, not what the cells printed.</summary>
+    static Outcome Apply(NotebookDocument doc, IEnumerable<WorkerEvent> events, int exitCode, string stderrTail, IReadOnlyList<PlannedCell> plan,
         OutputLimit limit, string outBase)
     {
-        var displays = new Dictionary<string, JsonObject>();
         var streams = new List<OpenStream>();
+        try { return Apply(doc, events, exitCode, stderrTail, plan, limit, outBase, streams); }
+        finally { foreach (var s in streams) s.Text.Dispose(); }   // a side file not finished is removed, not left half-written
+    }
+
+    static Outcome Apply(NotebookDocument doc, IEnumerable<WorkerEvent> events, int exitCode, string stderrTail, IReadOnlyList<PlannedCell> plan,
+        OutputLimit limit, string outBase, List<OpenStream> streams)
+    {
+        var displays = new Dictionary<string, JsonObject>();
         int? running = null;
         JsonObject? error = null;
         int? errorCell = null;
-        bool done = false;
+        bool done = false, any = false;
         foreach (var e in events)
         {
+            any = true;
             switch (e)
             {
                 case CellStarted s:
@@ -265,7 +280,11 @@ public static partial class NotebookRunner
                             open.Text.Append(text);
                             break;
                         }
-                        streams.Add(new OpenStream(o.Cell, name, output, new StringBuilder(text)));
+                        var side = $"{outBase}.cell{o.Cell + 1}.{name}.txt";
+                        var capped = new CappedText(limit, side, Path.GetFileName(side));
+                        streams.Add(new OpenStream(o.Cell, name, output, capped));
+                        capped.Append(text);
+                        output["text"] = "";   // the text lives in `capped` until the end
                     }
                     cell.Outputs.Add(output);
                     if (o.DisplayId is { } id) displays[id] = output;
@@ -294,7 +313,7 @@ public static partial class NotebookRunner
             }
         }
         foreach (var s in streams)
-            s.Output["text"] = limit.Apply(s.Text, $"{outBase}.cell{s.Cell + 1}.{s.Name}.txt");
+            s.Output["text"] = s.Text.Finish();
 
         if (error is not null)
             return new Outcome(errorCell + 1, error["ename"]?.GetValue<string>(), error["evalue"]?.GetValue<string>());
@@ -303,7 +322,7 @@ public static partial class NotebookRunner
         // The worker died: blame the cell it had started (or the first one, if it never got that far).
         var blamed = running ?? (plan.Count > 0 ? plan[0].Index : -1);
         var signal = exitCode > 128 ? SignalName(exitCode - 128) : null;
-        var ename = exitCode == TimeoutExitCode ? "Timeout" : running is null && events.Count == 0 ? "WorkerFailed" : "ProcessAborted";
+        var ename = exitCode == TimeoutExitCode ? "Timeout" : running is null && !any ? "WorkerFailed" : "ProcessAborted";
         var evalue = exitCode == TimeoutExitCode
             ? "the notebook ran past its --timeout; nbssl stopped it " + (running is null ? "between cells" : "while this cell was running")
             : $"the notebook's worker process ended abnormally (exit code {exitCode}{(signal is null ? "" : ", " + signal)}) "

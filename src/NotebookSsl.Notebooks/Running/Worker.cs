@@ -20,7 +20,8 @@ internal static class Worker
     /// <summary>Runs the plan; with <paramref name="echo"/>, cell console output and display text also stream to stderr.</summary>
     public static int Run(string planPath, string eventsPath, bool echo = false)
     {
-        var progress = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
+        LeftoverProcesses.LeadOwnGroup();   // what the cells start stays findable, and killable, after we exit
+        using var progress = new ProgressWriter();
         var plan = WorkerProtocol.ReadPlan(planPath);
         WatchParent(Path.GetDirectoryName(Path.GetFullPath(planPath))!);
         using var events = new EventWriter(eventsPath, progress, echo);
@@ -36,7 +37,7 @@ internal static class Worker
     /// Ends this process when stdin reaches end of file: the runner holds the pipe's other end until it has
     /// read our exit, so EOF means it died (SIGTERM, SIGKILL, a crash) and nobody will read what we write.
     /// A cell may be spinning in a loop, so this does not wait for it: it removes the work folder and kills
-    /// the process.
+    /// the process, and with it the processes its cells started (its process group).
     /// </summary>
     static void WatchParent(string workFolder)
     {
@@ -50,9 +51,53 @@ internal static class Worker
             }
             catch (IOException) { }
             try { Directory.Delete(workFolder, recursive: true); } catch (Exception) { /* the runner's start-up cleans what is left */ }
+            LeftoverProcesses.EndOwnGroup();   // this process and what its cells started: nobody is left to end them
             Process.GetCurrentProcess().Kill();
         }) { IsBackground = true, Name = "nbssl parent watch" };
         thread.Start();
+    }
+
+    /// <summary>
+    /// The worker's progress lines and echo, written to stderr by a thread of their own, in the order they were
+    /// queued. Two reasons: a write to a Console stream takes the lock of <c>Console.Out</c> (see
+    /// <see cref="CellExecutor.OpenStandardError"/>), which a cell thread holds while it prints; and nobody who holds
+    /// the event writer's lock may wait for the console (the cell thread holds <c>Console.Out</c> and waits for
+    /// that lock: a flush timer that echoed under it deadlocked <c>nbssl run --echo</c>). So stderr is opened by
+    /// its descriptor, bypassing Console, and writers only queue text; a full queue (256 chunks of at most 64 KB)
+    /// makes them wait for the writer thread, which takes no lock, so output cannot outrun the runner unbounded.
+    /// </summary>
+    internal sealed class ProgressWriter : IDisposable
+    {
+        readonly System.Collections.Concurrent.BlockingCollection<string> queue = new(boundedCapacity: 256);
+        readonly Stream stderr;
+        readonly Thread thread;
+
+        public ProgressWriter(Stream? to = null)
+        {
+            stderr = to ?? CellExecutor.OpenStandardError();
+            thread = new Thread(Drain) { IsBackground = true, Name = "nbssl progress" };
+            thread.Start();
+        }
+
+        public void Write(string text) { if (text.Length > 0) queue.Add(text); }
+
+        public void WriteLine(string text = "") => queue.Add(text + "\n");
+
+        void Drain()
+        {
+            var utf8 = new UTF8Encoding(false);
+            foreach (var text in queue.GetConsumingEnumerable())
+            {
+                try { stderr.Write(utf8.GetBytes(text)); stderr.Flush(); }
+                catch (IOException) { /* the runner is gone; the parent watch ends this process */ }
+            }
+        }
+
+        public void Dispose()
+        {
+            queue.CompleteAdding();
+            thread.Join();
+        }
     }
 
     /// <summary>
@@ -68,7 +113,7 @@ internal static class Worker
         static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
         readonly FileStream stream;
-        readonly TextWriter progress;
+        readonly ProgressWriter progress;
         readonly bool echo;
         readonly object gate = new();
         readonly StringBuilder pending = new();
@@ -76,13 +121,14 @@ internal static class Worker
         int pendingCell = -1;
         string? pendingName;
         long lastStreamFlush;   // 0: the next stream write goes out at once
+        bool disposed;          // a timer callback may still run after Dispose: it must not write to the closed file
 
-        public EventWriter(string path, TextWriter progress, bool echo)
+        public EventWriter(string path, ProgressWriter progress, bool echo)
         {
             stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
             this.progress = progress;
             this.echo = echo;
-            timer = new Timer(_ => { lock (gate) FlushStream(); }, null, Interval, Interval);
+            timer = new Timer(_ => { lock (gate) if (!disposed) FlushStream(); }, null, Interval, Interval);
         }
 
         public void Write(WorkerEvent e)
@@ -120,7 +166,7 @@ internal static class Worker
             pending.Clear();
             WriteNow(new CellOutput(pendingCell, null, new JsonObject { ["output_type"] = "stream", ["name"] = pendingName, ["text"] = text }));
             lastStreamFlush = Stopwatch.GetTimestamp();
-            if (echo) progress.Write(text);
+            if (echo) progress.Write(text);   // only queued: the progress thread writes it, outside this lock
         }
 
         public void CellStarted(PlannedCell cell, int ordinal, int total)
@@ -175,8 +221,12 @@ internal static class Worker
         public void Dispose()
         {
             timer.Dispose();
-            lock (gate) FlushStream();
-            stream.Dispose();
+            lock (gate)
+            {
+                FlushStream();
+                disposed = true;
+                stream.Dispose();
+            }
         }
     }
 }

@@ -54,17 +54,23 @@ internal static class WorkerProtocol
     public static byte[] Line(WorkerEvent e) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(e, Json) + "\n");
 
     /// <summary>The events a worker wrote; a last line cut short by a killed worker ends the list.</summary>
-    public static List<WorkerEvent> ReadEvents(string path)
+    public static List<WorkerEvent> ReadEvents(string path) => EnumerateEvents(path).ToList();
+
+    /// <summary>
+    /// The events a worker wrote, read one at a time: a cell that printed a gigabyte wrote a gigabyte of events,
+    /// and the runner must not hold them all. A last line cut short by a killed worker ends the sequence.
+    /// </summary>
+    public static IEnumerable<WorkerEvent> EnumerateEvents(string path)
     {
-        var list = new List<WorkerEvent>();
-        if (!File.Exists(path)) return list;
+        if (!File.Exists(path)) yield break;
         using var reader = new StreamReader(path, Encoding.UTF8);
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0) continue;
-            try { if (JsonSerializer.Deserialize<WorkerEvent>(line, Json) is { } e) list.Add(e); }
-            catch (JsonException) { break; }
+            WorkerEvent? e;
+            try { e = JsonSerializer.Deserialize<WorkerEvent>(line, Json); }
+            catch (JsonException) { yield break; }
+            if (e is not null) yield return e;
         }
-        return list;
     }
 }

@@ -85,7 +85,7 @@ static class KernelCommand
         command.SetAction(parsed =>
         {
             var info = ConnectionInfo.Read(parsed.GetValue(connection)!);
-            var log = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
+            var log = new StreamWriter(NotebookSsl.Notebooks.Execution.CellExecutor.OpenStandardError()) { AutoFlush = true };
             var server = new KernelServer(info, parsed.GetValue(language)!, log);
             var code = server.Run(Environment.CurrentDirectory);
             log.Flush();
