@@ -2,7 +2,6 @@ using NotebookSsl.Data;
 using NotebookSsl.Analysis;
 using NotebookSsl.Probes;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Studies.OneImage;

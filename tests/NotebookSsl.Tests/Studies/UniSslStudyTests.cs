@@ -1,5 +1,5 @@
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Studies;
 using NotebookSsl.Methods.Dino;
 using NotebookSsl.Methods.UniSsl;
 using NotebookSsl.Studies.UniSsl;
@@ -18,7 +18,7 @@ public class UniSslStudyTests
     public void Notebook_02_pretrains_notebook_01s_encoder_so_its_dino_run_can_be_loaded_there(RunSize size)
     {
         var r = UniSslRecipe.For(size);
-        Assert.Equal(DecoderStudy.RecipeFor(size).Mae.Encoder, r.Encoder);
+        Assert.Equal(StudySize.For(size).Encoder, r.Encoder);
         Assert.Equal(r.Encoder, r.Dino.Encoder);
         Assert.Equal(r.Dino, r.UniSsl.Dino);
         Assert.Equal(r.Encoder, r.Mae.Encoder);

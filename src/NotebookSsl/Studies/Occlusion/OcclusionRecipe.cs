@@ -1,5 +1,4 @@
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Methods.CMae;
 using NotebookSsl.Methods.MocoV3;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using NotebookSsl.Analysis;
 using NotebookSsl.Data;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Masking;
 using NotebookSsl.Methods.CMae;
@@ -38,6 +37,9 @@ public sealed record Method(string Name, Family Family, MaeAugment Augment = Mae
     public override string ToString() => Name;
 }
 
+/// <summary>What a pretraining left: the loss curve, its time and the model's size (was notebook 01's record).</summary>
+public sealed record PretrainMetrics(IReadOnlyList<double> Loss, double Seconds, long Parameters, long DecoderParameters);
+
 /// <summary>A pretrained encoder from the store (the owner module holds it; dispose to free it).</summary>
 public sealed record Pretrained(Method Method, int Seed, VisionTransformer Encoder, MaskedAutoencoder? Mae, PretrainMetrics Metrics,
     bool Loaded, string Folder, TorchSharp.torch.nn.Module Owner) : IDisposable
@@ -66,7 +68,7 @@ public sealed record CkaCurve(string Method, int Seed, IReadOnlyList<double> Rat
 /// <summary>
 /// Notebook 03's runs (relaxmim §2–3 on Fashion-MNIST), each kept in a <see cref="RunStore"/>: pretraining of MAE,
 /// R-MAE, C-MAE and MoCo v3 variants at every seed; their held-out probes (fine-tune, linear, 10 % fine-tune, PSNR);
-/// random-init and raw-pixel baselines; the supervised ViT of notebook 01; CKA of full vs masked images.
+/// random-init and raw-pixel baselines; the size's supervised ViT (References.Supervised); CKA of full vs masked images.
 /// </summary>
 public sealed class OcclusionStudy
 {
@@ -127,7 +129,7 @@ public sealed class OcclusionStudy
 
     RunKey KeyOf(Method method, int seed) => method.Family switch
     {
-        // the plain MAE's key is notebook 01's (DecoderStudy), so the same MAE is trained once for both
+        // the plain MAE's key is the one notebook 01's DecoderStudy used (before the shared Study)
         Family.Mae when method.Augment == MaeAugment.None =>
             new("mae-pretrain", new { Data = "fashion-mnist", Recipe.TrainImages, Mae = Recipe.Mae, Pretrain = Recipe.Pretrain with { Seed = seed } }, seed),
         Family.Mae => new("mae-pretrain", new { Data = "fashion-mnist", Recipe.TrainImages, Mae = Recipe.Mae, Pretrain = Recipe.Pretrain with { Seed = seed }, method.Augment }, seed),
@@ -200,9 +202,12 @@ public sealed class OcclusionStudy
         };
     }
 
-    /// <summary>The supervised ViT of notebook 01 (its recipe and run key, so a stored notebook-01 run is loaded).</summary>
-    public StoredRun<Classifier, SupervisedMetrics> Supervised(int seed) =>
-        new DecoderStudy(DecoderStudy.RecipeFor(Size), Store, Train, Test, log).Supervised(seed);
+    /// <summary>The size's supervised ViT (<see cref="References.Supervised"/> through <see cref="Study"/>: the run notebook 01 measures too).</summary>
+    public NotebookSsl.Studies.Pretrained Supervised(int seed)
+    {
+        var size = StudySize.For(Size);
+        return Study.Open(size, Store, log).Pretrain(References.Supervised(size), seed);
+    }
 
     // ---------------------------------------------------------------- probes
 

@@ -1,7 +1,6 @@
 using NotebookSsl.Data;
 using NotebookSsl.Analysis;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Studies.Occlusion;
 using NotebookSsl.Training;
 

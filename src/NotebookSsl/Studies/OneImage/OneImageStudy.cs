@@ -2,7 +2,6 @@ using System.Diagnostics;
 using NotebookSsl.Data;
 using NotebookSsl.Analysis;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Probes;
@@ -36,6 +35,9 @@ public sealed record FewImageSource(string Kind, int Count, FewImageSampling Sam
             _ => " (one per class)",
         };
 }
+
+/// <summary>What a supervised pretraining left: the loss curve, its time and the held-out accuracy (was notebook 01's record).</summary>
+public sealed record SupervisedMetrics(IReadOnlyList<double> Loss, double Seconds, double TestAccuracy);
 
 /// <summary>What a few-image MAE pretraining left: its loss curve, time, the pool indices of its images (none for the photo) and its last step.</summary>
 public sealed record FewPretrainMetrics(IReadOnlyList<double> Loss, double Seconds, long[] Indices, int Steps);

@@ -1,5 +1,4 @@
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
 using NotebookSsl.Models;
 using NotebookSsl.Studies.Findings;
 using NotebookSsl.Studies.Occlusion;
