@@ -8,7 +8,7 @@ namespace NotebookSsl.Studies;
 /// <summary>
 /// One study at one size: the data budget, the MAE, the optimisation recipes of pretraining, the probes
 /// and the supervised reference, and the seeds. Each study has its own size switch
-/// (<see cref="Pretrain.MaePipeline.RecipeFor"/>, <see cref="DecoderLocality.DecoderStudy.RecipeFor"/>), all of this shape.
+/// (<see cref="Pretrain.MaePipeline.RecipeFor"/>), all of this shape.
 /// Defaults are the values a study that does not use a field can leave alone.
 /// </summary>
 public sealed record MaeRecipe

@@ -1,7 +1,7 @@
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Studies;
 using NotebookSsl.Tests.Data;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
@@ -122,7 +122,7 @@ public class ResumeTests
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
-        var recipe = DecoderStudy.RecipeFor(RunSize.Smoke);
+        var recipe = StudySize.Smoke;
         var pretrain = recipe.Pretrain with { Seed = 1 };
         var images = rand(recipe.TrainImages, 1, 28, 28, generator: new Generator(5));
         var key = new RunKey("mae-pretrain-test", new { recipe.Mae, pretrain }, 1);

@@ -2,7 +2,7 @@ using NotebookSsl.Analysis;
 using NotebookSsl.Methods.Mae;
 using NotebookSsl.Models;
 using NotebookSsl.Runs;
-using NotebookSsl.Studies.DecoderLocality;
+using NotebookSsl.Studies;
 using NotebookSsl.Tests.Data;
 using NotebookSsl.Training;
 using static TorchSharp.torch;
@@ -136,7 +136,7 @@ public class RunStoreTests
         var value = new
         {
             seeds = new[] { 0, 1 }, psnr = double.NaN, rows = new[] { MeanStd.Of([0.5, 0.7]) },
-            recipe = DecoderStudy.RecipeFor(RunSize.Smoke), distance = new[] { 1.5, 2.5 },
+            recipe = StudySize.Smoke, distance = new[] { 1.5, 2.5 },
         };
         AtomicFile.WriteJson(path, value);
         var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path), new System.Text.Json.JsonDocumentOptions()).RootElement;
