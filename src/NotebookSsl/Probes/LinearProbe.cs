@@ -55,7 +55,7 @@ public static class LinearProbe
     /// separate). The problem is convex and starts from zero weights, so there is no seed, and it is run to its optimum rather
     /// than for an epoch budget: what it reads off is what the features hold. Steps: the loss every 10 iterations.
     /// </summary>
-    /// <param name="iterations">Full-batch Adam iterations (lr 0.05, cosine to zero).</param>
+    /// <param name="iterations">Full-batch Adam iterations (lr 0.2, cosine to zero).</param>
     public static ProbeResult Converged(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
         int numClasses, int iterations = 1000, double weightDecay = 1e-4)
     {
@@ -78,12 +78,12 @@ public static class LinearProbe
         var bias = new Parameter(zeros(numClasses));                                            // [K]
         // full-batch Adam with a cosine decay to zero: on a convex loss it settles at the optimum (scripts/protocol-check
         // compares half and twice the iterations). libtorch's L-BFGS would do too, but warns on every construction
-        using var optimizer = optim.Adam([weight, bias], lr: 0.05);
+        using var optimizer = optim.Adam([weight, bias], lr: 0.2);
         var losses = new List<double>();
         for (int i = 0; i < iterations; i++)
         {
             using var step = NewDisposeScope();
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = 0.05 * 0.5 * (1 + Math.Cos(Math.PI * i / iterations));
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = 0.2 * 0.5 * (1 + Math.Cos(Math.PI * i / iterations));
             optimizer.zero_grad();
             var loss = functional.cross_entropy(functional.linear(train, weight, bias), y) + 0.5 * weightDecay * weight.pow(2).sum();
             loss.backward();
