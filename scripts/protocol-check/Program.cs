@@ -30,7 +30,7 @@ var storeRoot = Environment.GetEnvironmentVariable(RunStore.EnvironmentVariable)
 var evaluation = Evaluation.Open(protocol, new RunStore(storeRoot));
 var encoder = size_.Encoder;
 Console.WriteLine($"size {size}: probes train on {evaluation.Train.Count} images, fine-tune on {evaluation.FineTuneSet.Count} labels, score on {evaluation.Test.Count} held-out images");
-Console.WriteLine($"feature {protocol.Feature}; linear by L-BFGS ({protocol.LinearIterations} full-batch iterations); k-NN k = {protocol.KnnK}; "
+Console.WriteLine($"feature {protocol.Feature}; linear to convergence ({protocol.LinearIterations} full-batch iterations); k-NN k = {protocol.KnnK}; "
     + $"fine-tune {protocol.FineTune.Epochs} epochs (batch {protocol.FineTune.BatchSize}, lr {protocol.FineTune.PeakLr:g3}, layer decay {protocol.LayerDecay}, mixup {(protocol.FineTuneMixup is null ? "off" : "on")})");
 Console.WriteLine($"encoder: ViT {encoder.Depth} blocks x {encoder.Width}, patch {encoder.PatchSize}; one torch thread; store {storeRoot}");
 Console.WriteLine();
