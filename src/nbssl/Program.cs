@@ -13,6 +13,9 @@ public static class Program
     /// <summary>Exit code for bad usage: an unknown option, a value of the wrong type, a missing file.</summary>
     public const int UsageExitCode = 2;
 
+    /// <summary>Exit code for work that failed: a notebook that failed, an input file that cannot be read, an output folder in use.</summary>
+    public const int FailureExitCode = 1;
+
     internal static RootCommand Build()
     {
         var root = new RootCommand("nbssl: runs C#/F# notebooks headless (executed .ipynb + HTML report), converts .dib sources, pretrains and benchmarks the MAE.")
@@ -61,6 +64,12 @@ public static class Program
         {
             stderr.WriteLine($"nbssl: {e.Message}");
             return UsageExitCode;
+        }
+        catch (InvalidDataException e)
+        {
+            // an input file the command could not use (a results file, a checkpoint it could not set aside): the message names it
+            stderr.WriteLine($"nbssl: {e.Message}");
+            return FailureExitCode;
         }
     }
 }
