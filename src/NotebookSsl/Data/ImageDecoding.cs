@@ -24,7 +24,9 @@ public static class ImageDecoding
         }
         catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{path}: cannot decode image: {e.Message}", e);
+            // StbImageSharp's reason comes from a fixed C buffer: cut it at the first NUL
+            var reason = e.Message.Split('\0')[0].Trim();
+            throw new InvalidDataException($"{path}: cannot decode image ({(reason.Length > 0 ? reason : e.GetType().Name)}); the file is damaged or not an image: replace or remove it.", e);
         }
         if (image is null || image.Data is null || image.Width <= 0 || image.Height <= 0)
             throw new InvalidDataException($"{path}: cannot decode image");
