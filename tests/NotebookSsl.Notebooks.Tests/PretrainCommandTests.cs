@@ -91,3 +91,53 @@ public sealed class PretrainCommandTests
         finally { Nbssl.Delete(dir); }
     }
 }
+
+/// <summary>The run store's lock per key between two processes: two notebooks through `nbssl run` asking for one key.</summary>
+public sealed class RunStoreProcessLockTests
+{
+    [Fact]
+    public async Task The_second_notebook_waits_for_the_first_ones_training_of_a_key_then_loads_it()
+    {
+        var dir = Nbssl.NewOutDir();
+        var store = Directory.CreateDirectory(Path.Combine(dir, "runs")).FullName;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        Process? first = null, second = null;
+        try
+        {
+            first = Nbssl.Start("run", Nbssl.Sample("store-lock.dib"), "-p", $"store={store}", "--out", Path.Combine(dir, "a"), "--echo");
+            var firstErr = first.StandardError.ReadToEndAsync(cancel.Token);
+            while (Directory.GetFiles(store, "computing.*").Length == 0)   // the first holds the key's lock and computes
+            {
+                if (first.HasExited) Assert.Fail(await firstErr);
+                await Task.Delay(50, cancel.Token);
+            }
+            var firstWorker = Path.GetFileName(Directory.GetFiles(store, "computing.*").Single())["computing.".Length..];
+
+            second = Nbssl.Start("run", Nbssl.Sample("store-lock.dib"), "-p", $"store={store}", "--out", Path.Combine(dir, "b"), "--echo");
+            var secondErr = new System.Text.StringBuilder();
+            while (await second.StandardError.ReadLineAsync(cancel.Token) is { } line)
+            {
+                secondErr.AppendLine(line);
+                if (line.Contains("run store: waiting for pid")) break;
+            }
+            Assert.Contains($"run store: waiting for pid {firstWorker} which is training lock-test (seed 0, ", secondErr.ToString());
+            File.WriteAllText(Path.Combine(store, "release"), "");
+            var rest = await second.StandardError.ReadToEndAsync(cancel.Token);
+            await first.WaitForExitAsync(cancel.Token);
+            await second.WaitForExitAsync(cancel.Token);
+            Assert.True(first.ExitCode == 0, await firstErr);
+            Assert.True(second.ExitCode == 0, secondErr + rest);
+            Assert.Contains($"loaded=False computed-by={firstWorker} me={firstWorker}", await firstErr);
+            Assert.Contains($"loaded=True computed-by={firstWorker}", rest);
+            Assert.Single(Directory.GetFiles(store, "computing.*"));   // computed once
+        }
+        finally
+        {
+            foreach (var p in new[] { first, second })
+                if (p is { HasExited: false }) p.Kill(entireProcessTree: true);
+            first?.Dispose();
+            second?.Dispose();
+            Nbssl.Delete(dir);
+        }
+    }
+}
