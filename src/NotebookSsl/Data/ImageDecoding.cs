@@ -24,9 +24,10 @@ public static class ImageDecoding
         }
         catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
         {
-            // StbImageSharp's reason comes from a fixed C buffer: cut it at the first NUL
-            var reason = e.Message.Split('\0')[0].Trim();
-            throw new InvalidDataException($"{path}: cannot decode image ({(reason.Length > 0 ? reason : e.GetType().Name)}); the file is damaged or not an image: replace or remove it.", e);
+            // StbImageSharp's reason is sometimes a chunk type it never read (a file cut short): NUL characters; drop them
+            var reason = e.Message.Replace("\0", "").Trim();
+            if (reason.Length == 0) reason = "the decoder gave no reason: the file is probably cut short";
+            throw new InvalidDataException($"{path}: cannot decode image ({reason}); the file is damaged or not an image: replace or remove it.", e);
         }
         if (image is null || image.Data is null || image.Width <= 0 || image.Height <= 0)
             throw new InvalidDataException($"{path}: cannot decode image");
