@@ -120,16 +120,27 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
     {
         if (Latest() is not { } folder || Intact(folder) is not { } trainer || trainer.Fingerprint != fingerprint) return null;
         Tensor order;
-        using (var scope = NewDisposeScope())
+        string file = StateFile;
+        try
         {
+            using var scope = NewDisposeScope();
             var tensors = IO.Safetensors.Load(Path.Combine(folder, StateFile));
             var state = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
             IO.Weights.Copy(model, state, strict: true, from: $"the checkpoint {folder}");
+            file = OptimizerFile;
             using (var reader = new BinaryReader(File.OpenRead(Path.Combine(folder, OptimizerFile))))
                 Helper(optimizer).load_state_dict(reader);
+            file = StateFile;
             generator.set_state(tensors["trainer.generator"]);
             set_rng_state(tensors["trainer.rng"]);
             order = tensors["trainer.order"].MoveToOuterDisposeScope();
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or KeyNotFoundException or InvalidDataException)
+        {
+            // intact files that still do not restore (written by another version): the model is half-restored, so
+            // this training cannot go on; set the checkpoint aside so that the next run starts from step 0
+            MoveAside(folder, $"{file} passes its checksum but cannot be restored: {e.Message}", "the next run trains from step 0");
+            throw new InvalidDataException($"The checkpoint {Path.Combine(folder, file)} cannot be restored ({e.Message}); it was moved aside: run again to train from step 0.", e);
         }
         return (trainer.Step, trainer.Records, order);
     }

@@ -200,6 +200,34 @@ public class ResumeTests
     }
 
     [Fact]
+    public void An_intact_checkpoint_that_cannot_be_restored_is_named_set_aside_and_the_next_run_starts_over()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var images = rand(32, 1, 16, 16, generator: new Generator(2));
+        var log = new List<string>();
+        var checkpoint = new Checkpointing(dir["c"], 2) { Log = log.Add };
+        using (var first = Build()) _ = Train(first, images, checkpoint).Take(3).ToList();
+        var saved = Assert.Single(Directory.GetDirectories(dir["c"], "step-*"));
+        var optimizer = Path.Combine(saved, "optimizer.bin");
+        File.WriteAllBytes(optimizer, File.ReadAllBytes(optimizer)[..40]);
+        // checksums that agree with the cut file: as a checkpoint of another version would pass them
+        File.WriteAllText(Path.Combine(saved, "checksums.json"), System.Text.Json.JsonSerializer.Serialize(
+            Directory.GetFiles(saved).Where(f => !f.EndsWith("checksums.json")).ToDictionary(f => Path.GetFileName(f), f => RunStore.Sha256(f))));
+
+        using (var broken = Build())
+        {
+            var e = Assert.Throws<InvalidDataException>(() => Train(broken, images, checkpoint).ToList());
+            Assert.StartsWith($"The checkpoint {optimizer} cannot be restored (", e.Message);
+        }
+        Assert.Single(Directory.GetDirectories(dir.Path, "c.corrupt-*"));
+        using var plain = Build();
+        var plainLosses = Train(plain, images, null).Select(r => r.Loss).ToList();
+        using var again = Build();
+        Assert.Equal(plainLosses, Train(again, images, checkpoint).Select(r => r.Loss));   // not the same failure on every re-run
+    }
+
+    [Fact]
     public void A_finished_training_is_kept_verified_and_reused_until_cleared()
     {
         using var scope = NewDisposeScope();
