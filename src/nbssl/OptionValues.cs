@@ -33,8 +33,21 @@ static class OptionValues
                 foreach (var validate in validators) validate(r);
             });
         }
+        foreach (var argument in command.Arguments.Where(a => IsText(a.ValueType)))
+            argument.Validators.Add(r =>
+            {
+                if (r.Tokens.FirstOrDefault(t => string.IsNullOrWhiteSpace(t.Value)) is { } empty)
+                    r.AddError($"the {argument.Name} argument takes a non-empty value, got '{empty.Value}'");
+            });
         foreach (var sub in command.Subcommands) Guard(sub);
     }
+
+    /// <summary>A validator for an option that names a file to write: refused when the path is an existing folder.</summary>
+    public static void FileToWrite(Option<string?> option) => option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path) && Directory.Exists(path))
+            r.AddError($"{option.Name} takes a file to write, but {path} is a folder: name a file in it");
+    });
 
     static readonly System.Reflection.MethodInfo GetValue = typeof(OptionResult).GetMethod(nameof(OptionResult.GetValueOrDefault))!;
 

@@ -65,9 +65,10 @@ public static class Program
             stderr.WriteLine($"nbssl: {e.Message}");
             return UsageExitCode;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is IOException or InvalidDataException)   // InvalidDataException is no IOException
         {
-            // an input file the command could not use (a results file, a checkpoint it could not set aside): the message names it
+            // an input file the command could not use (a results file, a notebook that is not UTF-8), or a file it
+            // could not write: the message names it; a stack trace would not help the user
             stderr.WriteLine($"nbssl: {e.Message}");
             return FailureExitCode;
         }

@@ -112,6 +112,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void A_file_to_write_that_is_a_folder_and_an_empty_argument_are_named()
+    {
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            AssertUsageError(Invoke("findings", "--out", dir), $"--out takes a file to write, but {dir} is a folder");
+            AssertUsageError(Invoke("convert", "a.dib", "--out", dir), $"--out takes a file to write, but {dir} is a folder");
+            AssertUsageError(Invoke("convert", ""), "the path argument takes a non-empty value, got ''");
+            AssertUsageError(Invoke("run", " "), "the notebook argument takes a non-empty value, got ' '");
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+
+    [Fact]
     public void Kernel_install_into_a_file_names_the_file()
     {
         var dir = Nbssl.NewOutDir();
