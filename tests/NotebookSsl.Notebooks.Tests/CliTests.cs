@@ -52,6 +52,95 @@ public sealed class CliTests
         AssertUsageError(Invoke("run", "no-such-notebook.ipynb"), "notebook not found: no-such-notebook.ipynb");
     }
 
+    /// <summary>Every command of the tree with the words that reach it ("kernel install"), the hidden worker too.</summary>
+    static IEnumerable<(string[] Path, System.CommandLine.Command Command)> Commands(System.CommandLine.Command command, string[] path)
+    {
+        if (path.Length > 0) yield return (path, command);
+        foreach (var sub in command.Subcommands)
+            foreach (var found in Commands(sub, [.. path, sub.Name])) yield return found;
+    }
+
+    /// <summary>What a command needs besides the option under test so that only that option can be wrong.</summary>
+    static string[] Required(string[] path, System.CommandLine.Option tried) => (string.Join(' ', path) switch
+    {
+        "run" => ["a.ipynb"],
+        "convert" => ["a.dib"],
+        "worker" => ["--plan p.json", "--events e.jsonl"],
+        "kernel start" => ["--connection-file c.json"],
+        _ => Array.Empty<string>(),
+    }).Where(a => a.Split(' ')[0] != tried.Name).SelectMany(a => a.Split(' ')).ToArray();
+
+    [Fact]
+    public void Every_option_of_every_command_rejects_a_value_that_does_not_parse_in_one_line()
+    {
+        int checkedOptions = 0;
+        foreach (var (path, command) in Commands(Program.Build(), []))
+            foreach (var option in command.Options.Where(o => o.ValueType != typeof(bool) && !o.Name.StartsWith("--help") && o.Name != "-?"))
+            {
+                var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
+                // a number that is not one; a word or path left empty (and a word outside a fixed list)
+                var bad = type == typeof(string) || type == typeof(string[]) ? new[] { "", "  " } : ["abc", "1e999x"];
+                foreach (var value in bad)
+                {
+                    var args = path.Concat(Required(path, option)).Concat([option.Name, value]).ToArray();
+                    var r = Invoke(args);
+                    AssertUsageError(r, option.Name);
+                    Assert.Contains($"'{value}'", r.Err);
+                    checkedOptions++;
+                }
+            }
+        Assert.True(checkedOptions >= 20, $"only {checkedOptions} option values were tried");
+    }
+
+    [Fact]
+    public void A_bad_number_is_rejected_through_the_real_process_for_every_command_that_takes_one()
+    {
+        foreach (var args in new[] { new[] { "run", "a.ipynb", "--timeout", "abc" }, ["bench", "--steps", "abc"], ["pretrain", "--seed", "abc"] })
+        {
+            var (exit, log) = Nbssl.Run(args);
+            Assert.Equal(2, exit);
+            Assert.Equal($"nbssl: {args[^2]} takes {(args[^2] == "--timeout" ? "a number" : "a whole number")}, got 'abc' (see nbssl {args[0]} --help)", log.TrimEnd('\n'));
+        }
+    }
+
+    [Fact]
+    public void Out_of_range_values_name_the_limit_in_the_units_the_user_typed()
+    {
+        AssertUsageError(Invoke("run", "a.ipynb", "--timeout", "3000000"), $"--timeout takes at most {int.MaxValue / 1000} seconds");
+        AssertUsageError(Invoke("pretrain", "--out", ""), "--out takes a non-empty value, got ''");
+        AssertUsageError(Invoke("pretrain", "--seed", "99999999999"), "--seed takes a whole number, got '99999999999'");
+    }
+
+    [Fact]
+    public void A_file_to_write_that_is_a_folder_and_an_empty_argument_are_named()
+    {
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            AssertUsageError(Invoke("findings", "--out", dir), $"--out takes a file to write, but {dir} is a folder");
+            AssertUsageError(Invoke("convert", "a.dib", "--out", dir), $"--out takes a file to write, but {dir} is a folder");
+            AssertUsageError(Invoke("convert", ""), "the path argument takes a non-empty value, got ''");
+            AssertUsageError(Invoke("run", " "), "the notebook argument takes a non-empty value, got ' '");
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+
+    [Fact]
+    public void Kernel_install_into_a_file_names_the_file()
+    {
+        var dir = Nbssl.NewOutDir();
+        try
+        {
+            var file = Path.Combine(dir, "prefix.txt");
+            File.WriteAllText(file, "");
+            var r = Invoke("kernel", "install", "--prefix", file);
+            AssertUsageError(r, $"--prefix takes a folder; {file} is a file");
+            Assert.Contains("(see nbssl kernel install --help)", r.Err);
+            AssertUsageError(Invoke("kernel", "uninstall", "--prefix", Path.Combine(file, "sub")), $"{file} is a file, not a folder");
+        }
+        finally { Nbssl.Delete(dir); }
+    }
+
     [Fact]
     public void The_worker_rejects_unknown_arguments()
     {

@@ -26,11 +26,15 @@ public static class Nbssl
     }
 
     /// <summary>Starts nbssl without waiting (stderr and stdout redirected); the caller kills or waits.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartIn(null, args);
+
+    /// <summary>As <see cref="Start"/>, in <paramref name="workingDirectory"/> (null: this process's).</summary>
+    public static Process StartIn(string? workingDirectory, params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nbssl.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -50,9 +54,12 @@ public static class Nbssl
         catch (IOException) { }
     }
 
-    public static (int ExitCode, string Log) Run(params string[] args)
+    public static (int ExitCode, string Log) Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>As <see cref="Run"/>, in <paramref name="workingDirectory"/> (a fake repository: a folder with NotebookSsl.sln).</summary>
+    public static (int ExitCode, string Log) RunIn(string? workingDirectory, params string[] args)
     {
-        using var p = Start(args);
+        using var p = StartIn(workingDirectory, args);
         var log = new StringBuilder();
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEndAsync();

@@ -48,7 +48,7 @@ public static class NotebookConversion
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
-        var text = File.ReadAllText(path);
+        var text = NotebookDocument.ReadText(path);
         var (converted, target) = ext switch
         {
             ".dib" => (DibToIpynb(text), Path.ChangeExtension(path, ".ipynb")),
@@ -74,7 +74,7 @@ public static class NotebookConversion
         foreach (var dib in Directory.EnumerateFiles(folder, "*.dib", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var ipynb = Path.ChangeExtension(dib, ".ipynb");
-            var expected = DibToIpynb(File.ReadAllText(dib));
+            var expected = DibToIpynb(NotebookDocument.ReadText(dib));
             if (!File.Exists(ipynb) || File.ReadAllText(ipynb).Replace("\r\n", "\n") != expected)
                 stale.Add(Path.GetRelativePath(folder, ipynb));
         }

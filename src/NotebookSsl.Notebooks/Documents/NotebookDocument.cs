@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace NotebookSsl.Notebooks.Documents;
@@ -42,12 +43,32 @@ public sealed class NotebookDocument
     public static NotebookDocument Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
-        var text = File.ReadAllText(path);
+        var text = ReadText(path);
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".ipynb" => Ipynb.Read(text),
             ".dib" => Dib.Read(text),
             var ext => throw new ArgumentException($"unsupported notebook format '{ext}' ({path}): expected .ipynb or .dib"),
         };
+    }
+
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// A notebook file's text, which must be UTF-8 (nbformat says so; a .dib is read the same way): bytes that are
+    /// not are refused with the file and the byte offset, instead of becoming U+FFFD in code that then runs.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not valid UTF-8.</exception>
+    internal static string ReadText(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;   // a byte-order mark is allowed
+        try { return StrictUtf8.GetString(bytes, start, bytes.Length - start); }
+        catch (DecoderFallbackException e)
+        {
+            long offset = start + Math.Max(0, e.Index);
+            var bad = string.Join(" ", (e.BytesUnknown ?? []).Select(b => $"0x{b:X2}"));
+            throw new InvalidDataException($"{path} is not valid UTF-8: byte {bad} at offset {offset}; save the notebook as UTF-8.", e);
+        }
     }
 }

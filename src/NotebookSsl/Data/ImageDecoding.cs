@@ -24,7 +24,10 @@ public static class ImageDecoding
         }
         catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{path}: cannot decode image: {e.Message}", e);
+            // StbImageSharp's reason is sometimes a chunk type it never read (a file cut short): NUL characters; drop them
+            var reason = e.Message.Replace("\0", "").Trim();
+            if (reason.Length == 0) reason = "the decoder gave no reason: the file is probably cut short";
+            throw new InvalidDataException($"{path}: cannot decode image ({reason}); the file is damaged or not an image: replace or remove it.", e);
         }
         if (image is null || image.Data is null || image.Width <= 0 || image.Height <= 0)
             throw new InvalidDataException($"{path}: cannot decode image");

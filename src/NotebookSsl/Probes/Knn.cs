@@ -36,7 +36,8 @@ public static class Knn
             throw new ArgumentException($"Train {Shapes.Of(train)} and test {Shapes.Of(test)} features must be [N, D] of the same D.");
         ProbeLabels.Check(trainLabels, train.shape[0], numClasses, nameof(trainLabels));
         ProbeLabels.Check(testLabels, test.shape[0], numClasses, nameof(testLabels));
-        if (k < 1 || k > train.shape[0]) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {train.shape[0]}].");
+        if (train.shape[0] == 0) throw new ArgumentException($"The k-NN training set is empty (0 features): it needs at least k = {k} labelled images.", nameof(train));
+        if (k < 1 || k > train.shape[0]) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {train.shape[0]}] (the training features).");
         long correct = 0;
         using (no_grad())
         {

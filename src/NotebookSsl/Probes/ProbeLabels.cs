@@ -13,8 +13,9 @@ internal static class ProbeLabels
         if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A probe needs at least 2 classes.");
         if (labels.dim() != 1 || labels.shape[0] != n)
             throw new ArgumentException($"{name} must be [{n}], one per image, got {Shapes.Of(labels)}.", name);
-        if (labels.is_floating_point() || labels.dtype == ScalarType.Bool)
-            throw new ArgumentException($"{name} must be integer class indices (int64), got {labels.dtype}.", name);
+        // the probes index and one-hot with the labels, which libtorch does in int64 only: name any other dtype and the fix
+        if (labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"{name} must be integer class indices of dtype Int64, got {labels.dtype}: pass {name}.to_type(ScalarType.Int64).", name);
         if (n == 0) return;
         long min = labels.min().item<long>(), max = labels.max().item<long>();
         if (min < 0 || max >= numClasses)

@@ -40,9 +40,13 @@ public sealed record TrainConfig
     {
         if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1, got {BatchSize}.");
-        if (!(PeakLr > 0)) throw new ArgumentException($"The learning rate must be positive, got {PeakLr}.");
-        if (WarmupEpochs < 0 || WarmupEpochs > Epochs) throw new ArgumentException($"WarmupEpochs must lie in [0, Epochs], got {WarmupEpochs}.");
-        if (ClipGrad is <= 0) throw new ArgumentException($"ClipGrad must be positive when set, got {ClipGrad}.");
+        if (!(PeakLr > 0) || double.IsInfinity(PeakLr)) throw new ArgumentException($"The learning rate must be positive and finite, got {PeakLr} (Lr {Lr?.ToString() ?? "unset"}, BaseLr {BaseLr}).");
+        if (!(MinLr >= 0) || MinLr > PeakLr) throw new ArgumentException($"MinLr must lie in [0, the peak learning rate {PeakLr}], got {MinLr}.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"WeightDecay must be a finite number ≥ 0, got {WeightDecay}.");
+        if (!(Beta1 is >= 0 and < 1)) throw new ArgumentException($"Beta1 must lie in [0, 1), got {Beta1}.");
+        if (!(Beta2 is >= 0 and < 1)) throw new ArgumentException($"Beta2 must lie in [0, 1), got {Beta2}.");
+        if (!(WarmupEpochs >= 0) || WarmupEpochs > Epochs) throw new ArgumentException($"WarmupEpochs must lie in [0, Epochs], got {WarmupEpochs}.");
+        if (ClipGrad is { } clip && !(clip > 0)) throw new ArgumentException($"ClipGrad must be positive when set, got {ClipGrad}.");
         return this;
     }
 }

@@ -13,6 +13,7 @@ static class ConvertCommand
             Description = "a .dib (written as .ipynb without outputs) or an .ipynb (written as .dib); with --check, a folder",
         };
         var output = new Option<string?>("--out", "-o") { Description = "where to write (default: beside it, other extension)" };
+        OptionValues.FileToWrite(output);
         var check = new Option<bool>("--check")
         {
             Description = "write nothing; exit 1 listing every .ipynb under the folder that differs from its converted .dib",

@@ -11,6 +11,7 @@ static class FindingsCommand
     {
         var experiments = new Option<string?>("--experiments") { Description = "EXPERIMENTS.md (default: ../shared/EXPERIMENTS.md from the repository root, or the first shared/EXPERIMENTS.md above it)" };
         var output = new Option<string?>("--out", "-o") { Description = "the page (default: notebooks/results/FINDINGS.md)" };
+        OptionValues.FileToWrite(output);
         var check = new Option<bool>("--check") { Description = "write nothing; exit 1 when the page on disk differs from the generated one" };
         var command = new Command("findings",
             "Builds notebooks/results/FINDINGS.md: one row per experiment of EXPERIMENTS.md, the paper's finding, ours from every notebooks/results/*-quick.json, and a verdict by a stated rule.")

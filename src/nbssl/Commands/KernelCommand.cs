@@ -23,6 +23,18 @@ static class KernelCommand
     {
         var user = new Option<bool>("--user") { Description = "the per-user Jupyter data folder (the default; JUPYTER_DATA_DIR when set)" };
         var prefix = new Option<string?>("--prefix") { Description = "DIR/share/jupyter/kernels instead (a virtual environment, a temporary JUPYTER_PATH)" };
+        prefix.Validators.Add(r =>
+        {
+            // the kernels go to DIR/share/jupyter/kernels: every existing part of that path must be a folder
+            if (r.GetValueOrDefault<string?>() is not { } dir) return;
+            var full = Path.GetFullPath(dir);
+            for (var p = full; p is not null; p = Path.GetDirectoryName(p))
+                if (File.Exists(p))
+                {
+                    r.AddError(p == full ? $"--prefix takes a folder; {dir} is a file" : $"--prefix {dir} cannot hold the kernels: {p} is a file, not a folder");
+                    return;
+                }
+        });
         return (user, prefix);
     }
 

@@ -25,18 +25,24 @@ static class PretrainCommand
 
     static int Run(RunSize size, int seed, int grid, string outDir)
     {
-        // before training, not after: a model that cannot be saved is work lost
-        try { OutputFolder.EnsureWritable(outDir, "--out"); }
+        // before training, not after: a model that cannot be saved is work lost; and one job per folder, so that
+        // two runs never mix their files (one's weights beside the other's metrics)
+        IDisposable held;
+        try { held = OutputFolder.Lock(outDir, "--out"); }
         catch (IOException e) { throw new UsageException(e.Message); }
+        using var _ = held;
         var recipe = MaePipeline.RecipeFor(size, seed, grid);
         var (train, test) = MaePipeline.LoadData(recipe);
         using (train)
         using (test)
         {
             // a checkpoint every 100 steps in DIR/.checkpoint: the same command again resumes an interrupted pretraining
+            // the finished pretraining stays there too until metrics.json is written: killed during the probes, it is reused
+            var checkpointFolder = Path.Combine(outDir, ".checkpoint");
             var result = MaePipeline.Run(recipe, train, test, Console.WriteLine, weightsPath: Path.Combine(outDir, "mae.safetensors"),
-                checkpointFolder: Path.Combine(outDir, ".checkpoint"));
+                checkpointFolder: checkpointFolder);
             AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), result);
+            new Checkpointing(checkpointFolder).Clear();
 
             Console.WriteLine();
             Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");

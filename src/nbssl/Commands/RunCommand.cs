@@ -7,6 +7,9 @@ namespace NotebookSsl.Cli.Commands;
 /// <summary>`nbssl run NOTEBOOK...`: each notebook in its own worker process, then DIR/NAME.ipynb and DIR/NAME.html.</summary>
 static class RunCommand
 {
+    /// <summary>The longest --timeout: a timer's limit, int.MaxValue milliseconds, in whole seconds.</summary>
+    internal const int MaxTimeoutSeconds = int.MaxValue / 1000;
+
     public static Command Create()
     {
         var notebooks = new Argument<string[]>("notebook")
@@ -43,6 +46,8 @@ static class RunCommand
         {
             if (r.GetValueOrDefault<double?>() is { } s && !(s > 0 && double.IsFinite(s)))
                 r.AddError($"--timeout takes a positive number of seconds, got '{r.Tokens.LastOrDefault()?.Value}'");
+            else if (r.GetValueOrDefault<double?>() > MaxTimeoutSeconds)   // timers take at most int.MaxValue milliseconds
+                r.AddError($"--timeout takes at most {MaxTimeoutSeconds} seconds (24 days), got '{r.Tokens.LastOrDefault()?.Value}'; leave it out for no limit");
         });
 
         var command = new Command("run", "Runs notebooks headless, each in its own process; writes DIR/NAME.ipynb (executed) and DIR/NAME.html (report). Exit code 0 when every notebook ran to the end, 1 when one failed, 2 on bad usage.")

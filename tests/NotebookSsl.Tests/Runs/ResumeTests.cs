@@ -154,4 +154,108 @@ public class ResumeTests
         Assert.False(Directory.Exists(store.CheckpointOf(key).Folder));
         Assert.Equal([store.FolderOf(key)], Directory.GetDirectories(dir["b"]));
     }
+
+    public static TheoryData<string, string> Damages => new()
+    {
+        { "state.safetensors", "flip" },      // corrupted floats: would resume silently without a checksum
+        { "optimizer.bin", "truncate" },      // was "attempted to read past the end of the stream", naming no file
+        { "trainer.json", "flip" },
+        { "checksums.json", "delete" },       // a checkpoint nothing vouches for
+    };
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public void A_damaged_checkpoint_is_moved_aside_named_and_the_training_starts_over(string file, string damage)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var images = rand(32, 1, 16, 16, generator: new Generator(2));
+        using var plain = Build();
+        var plainLosses = Train(plain, images, null).Select(r => r.Loss).ToList();
+
+        var log = new List<string>();
+        var checkpoint = new Checkpointing(dir["c"], 2) { Log = log.Add };
+        using (var first = Build()) _ = Train(first, images, checkpoint).Take(5).ToList();
+        var saved = Assert.Single(Directory.GetDirectories(dir["c"], "step-*"));
+        var path = Path.Combine(saved, file);
+        var bytes = File.ReadAllBytes(path);
+        switch (damage)
+        {
+            case "flip": bytes[^3] ^= 0x5a; File.WriteAllBytes(path, bytes); break;
+            case "truncate": File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]); break;
+            default: File.Delete(path); break;
+        }
+        Assert.Null(checkpoint.SavedStep());   // nothing to resume from: said before any training
+
+        using var again = Build();
+        var records = Train(again, images, checkpoint).ToList();
+        Assert.Equal(plainLosses, records.Select(r => r.Loss));   // from step 0, as if never interrupted
+        AssertSameWeights(plain, again);
+        var line = Assert.Single(log);
+        Assert.StartsWith($"checkpoint: {path} is damaged (", line);
+        var aside = Assert.Single(Directory.GetDirectories(dir.Path, "c.corrupt-*"));
+        Assert.Contains($"moved {dir["c"]} to {aside} and training from step 0", line);
+        Assert.True(File.Exists(Path.Combine(aside, Path.GetFileName(saved), "trainer.json")) || file == "trainer.json");   // kept for a look
+        checkpoint.Clear();
+    }
+
+    [Fact]
+    public void An_intact_checkpoint_that_cannot_be_restored_is_named_set_aside_and_the_next_run_starts_over()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var images = rand(32, 1, 16, 16, generator: new Generator(2));
+        var log = new List<string>();
+        var checkpoint = new Checkpointing(dir["c"], 2) { Log = log.Add };
+        using (var first = Build()) _ = Train(first, images, checkpoint).Take(3).ToList();
+        var saved = Assert.Single(Directory.GetDirectories(dir["c"], "step-*"));
+        var optimizer = Path.Combine(saved, "optimizer.bin");
+        File.WriteAllBytes(optimizer, File.ReadAllBytes(optimizer)[..40]);
+        // checksums that agree with the cut file: as a checkpoint of another version would pass them
+        File.WriteAllText(Path.Combine(saved, "checksums.json"), System.Text.Json.JsonSerializer.Serialize(
+            Directory.GetFiles(saved).Where(f => !f.EndsWith("checksums.json")).ToDictionary(f => Path.GetFileName(f), f => RunStore.Sha256(f))));
+
+        using (var broken = Build())
+        {
+            var e = Assert.Throws<InvalidDataException>(() => Train(broken, images, checkpoint).ToList());
+            Assert.StartsWith($"The checkpoint {optimizer} cannot be restored (", e.Message);
+        }
+        Assert.Single(Directory.GetDirectories(dir.Path, "c.corrupt-*"));
+        using var plain = Build();
+        var plainLosses = Train(plain, images, null).Select(r => r.Loss).ToList();
+        using var again = Build();
+        Assert.Equal(plainLosses, Train(again, images, checkpoint).Select(r => r.Loss));   // not the same failure on every re-run
+    }
+
+    [Fact]
+    public void A_finished_training_is_kept_verified_and_reused_until_cleared()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var images = rand(32, 1, 16, 16, generator: new Generator(2));
+        var log = new List<string>();
+        var checkpoint = new Checkpointing(dir["c"], 2, "job") { Log = log.Add };
+        using var trained = Build();
+        var records = Train(trained, images, checkpoint).ToList();
+        checkpoint.SaveFinished(trained, records, 12.5);
+        Assert.Empty(Directory.GetDirectories(dir["c"], "step-*"));
+
+        using var reused = new MaskedAutoencoder(Small);   // other weights until loaded
+        var finished = checkpoint.TryLoadFinished(reused);
+        Assert.NotNull(finished);
+        Assert.Equal(records.Select(r => r.Loss), finished.Value.Records.Select(r => r.Loss));
+        Assert.Equal(12.5, finished.Value.Seconds);
+        AssertSameWeights(trained, reused);
+        using (var other = new MaskedAutoencoder(Small))
+            Assert.Null((checkpoint with { Identity = "another job" }).TryLoadFinished(other));
+
+        var state = Path.Combine(dir["c"], "finished", "state.safetensors");
+        var bytes = File.ReadAllBytes(state);
+        bytes[^5] ^= 0x11;
+        File.WriteAllBytes(state, bytes);
+        using (var damaged = new MaskedAutoencoder(Small))
+            Assert.Null(checkpoint.TryLoadFinished(damaged));
+        Assert.Contains(log, l => l.StartsWith($"checkpoint: {state} is damaged (state.safetensors does not match"));
+        checkpoint.Clear();
+    }
 }

@@ -100,7 +100,7 @@ public class RunStoreTests
         Assert.Equal(1, computed);
         Assert.True(again.Loaded);
         Assert.Equal(3, again.Metrics.Psnr);
-        Assert.Equal([".dead.part"], Directory.GetDirectories(dir.Path, $".{key.FolderName}.*.part").Select(d => d[^10..]));
+        Assert.Empty(Directory.GetDirectories(dir.Path, $".{key.FolderName}.*.part"));   // the killed process's leftover is cleaned up
     }
 
     [Fact]

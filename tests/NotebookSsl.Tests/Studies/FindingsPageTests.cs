@@ -146,13 +146,28 @@ public class FindingsPageTests
     [Fact]
     public void A_claim_with_a_missing_part_is_refused_by_name()
     {
-        var e = Assert.Throws<ArgumentException>(() => FindingsPage.ParseClaims(
+        var e = Assert.Throws<InvalidDataException>(() => FindingsPage.ParseClaims(
             """{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "a>b", "a": { "name": "A", "values": [1, 2] } } ] }""", "f.json"));
         Assert.Contains("\"b\"", e.Message);
         Assert.Contains("f.json, claim 0", e.Message);
-        e = Assert.Throws<ArgumentException>(() => FindingsPage.ParseClaims(
+        e = Assert.Throws<InvalidDataException>(() => FindingsPage.ParseClaims(
             """{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "increasing" } ] }""", "f.json"));
         Assert.Contains("series", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "claims": [ { "section": "01", """, "f.json is not valid JSON")]
+    [InlineData("""{ "claims": "oops" }""", "f.json: \"claims\" is a JSON String, not an array")]
+    [InlineData("""[1, 2]""", "f.json: holds a JSON Array")]
+    [InlineData("""{ "claims": [ 3 ] }""", "f.json, claim 0: is a JSON Number")]
+    [InlineData("""{ "claims": [ { "section": 1, "experiment": "x", "claim": "c", "expect": "a>b", "a": { "values": [1] }, "b": { "values": [0] } } ] }""", "f.json, claim 0: \"section\"")]
+    [InlineData("""{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "up" } ] }""", "f.json")]
+    [InlineData("""{ "claims": [ { "section": "01", "experiment": "x", "claim": "c", "expect": "increasing", "series": [ { "values": [1] } ] } ] }""", "has no number \"x\"")]
+    public void A_results_file_that_cannot_be_read_is_refused_by_name(string json, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => FindingsPage.ParseClaims(json, "f.json"));
+        Assert.Contains(expected, e.Message);
+        Assert.StartsWith("f.json", e.Message);
     }
 
     [Fact]

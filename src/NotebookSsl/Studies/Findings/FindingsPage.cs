@@ -81,18 +81,39 @@ public static partial class FindingsPage
     static string CellText(string markdown, ContainerBlock cell) =>
         string.Join(" ", cell.OfType<LeafBlock>().Select(b => Source(markdown, b.Inline?.Span ?? b.Span).Trim())).Trim();
 
-    /// <summary>The claims of one results JSON (none when it has no "claims"), each judged.</summary>
+    /// <summary>
+    /// The claims of one results JSON (none when it has no "claims"), each judged. Throws an
+    /// <see cref="InvalidDataException"/> naming <paramref name="resultsFile"/> (and the claim) when the file is
+    /// not JSON or a part is missing or of the wrong kind: the page is never built from a file only partly read.
+    /// </summary>
     public static IReadOnlyList<JudgedClaim> ParseClaims(string json, string resultsFile)
+    {
+        try { return ReadClaims(json, resultsFile); }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{resultsFile} is not valid JSON ({e.Message}); fix it or run its notebook again at size quick.", e);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InvalidDataException(e.Message.StartsWith(resultsFile) ? e.Message : $"{resultsFile}: {e.Message}", e);
+        }
+    }
+
+    static List<JudgedClaim> ReadClaims(string json, string resultsFile)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new ArgumentException($"{resultsFile}: holds a JSON {root.ValueKind}, not an object with \"claims\".");
         string notebook = root.TryGetProperty("notebook", out var nb) ? nb.GetString() ?? "" : Path.GetFileNameWithoutExtension(resultsFile);
-        if (!root.TryGetProperty("claims", out var claims) || claims.ValueKind != JsonValueKind.Array) return [];
+        if (!root.TryGetProperty("claims", out var claims) || claims.ValueKind == JsonValueKind.Null) return [];
+        if (claims.ValueKind != JsonValueKind.Array)
+            throw new ArgumentException($"{resultsFile}: \"claims\" is a JSON {claims.ValueKind}, not an array of claims.");
         var judged = new List<JudgedClaim>();
         int index = 0;
         foreach (var c in claims.EnumerateArray())
         {
             string where = $"{resultsFile}, claim {index++}";
+            if (c.ValueKind != JsonValueKind.Object) throw new ArgumentException($"{where}: is a JSON {c.ValueKind}, not an object.");
             string Text(string name, bool required = true) =>
                 c.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
                 : required ? throw new ArgumentException($"{where}: \"{name}\" is missing or not a string.") : "";
@@ -105,14 +126,15 @@ public static partial class FindingsPage
             {
                 if (!c.TryGetProperty("series", out var series) || series.ValueKind != JsonValueKind.Array)
                     throw new ArgumentException($"{where}: '{Text("expect")}' needs a \"series\" of {{ \"x\", \"values\" }}.");
-                var points = series.EnumerateArray().Select(p => (X: p.GetProperty("x").GetDouble(), Values: Values(p, where))).ToList();
+                var points = series.EnumerateArray().Select(p => (X: p.ValueKind == JsonValueKind.Object && p.TryGetProperty("x", out var x) && x.ValueKind == JsonValueKind.Number
+                    ? x.GetDouble() : throw new ArgumentException($"{where}: a point of \"series\" has no number \"x\"."), Values: Values(p, where))).ToList();
                 groups = points.Select(p => new ClaimGroup($"x = {Number(p.X)}", p.Values)).ToList();
                 judgement = ClaimVerdict.Series(expect, points.Select(p => (p.X, (IReadOnlyList<double>)p.Values)).ToList());
             }
             else
             {
                 ClaimGroup Group(string side) => c.TryGetProperty(side, out var g) && g.ValueKind == JsonValueKind.Object
-                    ? new ClaimGroup(g.TryGetProperty("name", out var n) ? n.GetString() ?? side : side, Values(g, where))
+                    ? new ClaimGroup(g.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : side, Values(g, where))
                     : throw new ArgumentException($"{where}: '{Text("expect")}' needs \"{side}\": {{ \"name\", \"values\" }}.");
                 groups = [Group("a"), Group("b")];
                 judgement = ClaimVerdict.Pair(expect, groups[0].Values, groups[1].Values, tolerance);
@@ -161,6 +183,8 @@ public static partial class FindingsPage
         var results = Directory.Exists(resultsFolder)
             ? Directory.GetFiles(resultsFolder, ResultsPattern).Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToList()
             : [];
+        // read each file once under its full path first, so that an error names the file to fix, not only its name
+        foreach (var (name, json) in results) ParseClaims(json, Path.Combine(resultsFolder, name));
         string? Link(string key)
         {
             if (!Directory.Exists(notebooks)) return null;

@@ -106,14 +106,16 @@ public static class MaePipeline
     /// <param name="weightsPath">Where to save the pretrained weights (safetensors, official names), if anywhere.</param>
     /// <param name="checkpointFolder">
     /// Where pretraining saves a checkpoint every <paramref name="checkpointEvery"/> steps; a later call with the
-    /// same recipe resumes from it. The checkpoints are removed when pretraining ends. Null: no checkpoints.
+    /// same recipe resumes from it. The finished pretraining is kept there too, so a call killed during the probes
+    /// reuses it (verified) instead of pretraining again: the caller removes the folder once it has written the
+    /// results (<see cref="Checkpointing.Clear"/>). Null: no checkpoints.
     /// </param>
     public static MaeRunResult Run(MaeRecipe recipe, ImageDataset train, ImageDataset test,
         Action<string>? log = null, Action<StepRecord>? onStep = null, string? weightsPath = null,
         string? checkpointFolder = null, int checkpointEvery = 100)
     {
         var checkpoint = checkpointFolder is null ? null
-            : new Checkpointing(checkpointFolder, checkpointEvery, System.Text.Json.JsonSerializer.Serialize(new { recipe, train.Count }, RunJson.Options));
+            : new Checkpointing(checkpointFolder, checkpointEvery, System.Text.Json.JsonSerializer.Serialize(new { recipe, train.Count }, RunJson.Options)) { Log = log };
         var environment = RunEnvironment.Capture();
         log?.Invoke($"{environment.Torch}; {train.Count} train / {test.Count} held-out images");
 
@@ -122,14 +124,25 @@ public static class MaePipeline
         using var mae = new MaskedAutoencoder(recipe.Mae);
         var clock = Stopwatch.StartNew();
         int every = Math.Max(1, (train.Count / recipe.Pretrain.BatchSize) / 2);
-        if (checkpoint?.SavedStep() is { } saved) log?.Invoke($"resuming pretraining from the checkpoint after step {saved} in {checkpoint.Folder}");
-        var steps = MaePretraining.Steps(mae, train.Images, recipe.Pretrain, checkpoint: checkpoint).Collect(step =>
+        List<StepRecord> steps;
+        double seconds;
+        if (checkpoint?.TryLoadFinished(mae) is { } finished)
         {
-            onStep?.Invoke(step);
-            if (step.Step % every == 0) log?.Invoke($"pretrain epoch {step.Epoch} step {step.Step}: loss {step.Loss:F4}, lr {step.Lr:g3}, {step.ImagesPerSecond:F0} img/s");
-        });
-        double seconds = clock.Elapsed.TotalSeconds;
-        checkpoint?.Clear();
+            (steps, seconds) = finished;
+            foreach (var step in steps) onStep?.Invoke(step);
+            log?.Invoke($"reusing the finished pretraining in {checkpoint.Folder} (checksums verified)");
+        }
+        else
+        {
+            if (checkpoint?.SavedStep() is { } saved) log?.Invoke($"resuming pretraining from the checkpoint after step {saved} in {checkpoint.Folder}");
+            steps = MaePretraining.Steps(mae, train.Images, recipe.Pretrain, checkpoint: checkpoint).Collect(step =>
+            {
+                onStep?.Invoke(step);
+                if (step.Step % every == 0) log?.Invoke($"pretrain epoch {step.Epoch} step {step.Step}: loss {step.Loss:F4}, lr {step.Lr:g3}, {step.ImagesPerSecond:F0} img/s");
+            });
+            seconds = clock.Elapsed.TotalSeconds;
+            checkpoint?.SaveFinished(mae, steps, seconds);   // kept until the caller has the whole job
+        }
         log?.Invoke($"pretrained {mae.ParameterCount:N0} parameters in {seconds:F0} s; final loss {steps[^1].Loss:F4}");
         if (weightsPath is not null) IO.Weights.Save(mae, weightsPath, new Dictionary<string, string> { ["config"] = recipe.ToString() });
 
