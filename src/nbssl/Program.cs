@@ -8,7 +8,7 @@ namespace NotebookSsl.Cli;
 /// HTML report; converts .dib sources to the committed .ipynb; pretrains and benchmarks the main job.
 /// Each command is one file in Commands/ exposing a System.CommandLine <see cref="Command"/>; add it here.
 /// </summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Exit code for bad usage: an unknown option, a value of the wrong type, a missing file.</summary>
     public const int UsageExitCode = 2;
@@ -76,4 +76,4 @@ public static class Program
 }
 
 /// <summary>Bad input found by a command itself (after parsing): one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);

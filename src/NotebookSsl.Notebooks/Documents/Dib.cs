@@ -8,7 +8,7 @@ namespace NotebookSsl.Notebooks.Documents;
 /// line (`#!csharp`, `#!fsharp`, `#!markdown`...). .dib has no cell metadata, so a code cell whose first
 /// line is a comment starting with the word parameters (`// parameters`, `// Parameters (...)`) is the parameters cell.
 /// </summary>
-public static class Dib
+internal static class Dib
 {
     static readonly HashSet<string> CellKernels = new(StringComparer.OrdinalIgnoreCase)
     {

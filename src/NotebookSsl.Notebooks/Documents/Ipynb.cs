@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace NotebookSsl.Notebooks.Documents;
 
 /// <summary>Reads and writes nbformat 4 notebooks with Polyglot Notebooks metadata.</summary>
-public static class Ipynb
+internal static class Ipynb
 {
     static readonly JsonSerializerOptions WriteOptions = new()
     {

@@ -10,7 +10,7 @@ namespace NotebookSsl.Notebooks.Documents;
 /// with the right kernels), names the nbssl kernel, starts every F# cell with <c>#!fsharp</c> (so a
 /// kernel that sees only the source knows its language) and tags the parameters cell.
 /// </summary>
-public static class NotebookConversion
+internal static class NotebookConversion
 {
     /// <summary>The Jupyter kernelspec of converted notebooks (the nbssl kernel, C# by default).</summary>
     public static JsonObject KernelSpec() => new()

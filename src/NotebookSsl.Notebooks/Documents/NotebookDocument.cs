@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 namespace NotebookSsl.Notebooks.Documents;
 
 /// <summary>What a cell holds: code to run, markdown to render, or raw text kept as is.</summary>
-public enum CellKind { Code, Markdown, Raw }
+internal enum CellKind { Code, Markdown, Raw }
 
 /// <summary>One notebook cell. Outputs are nbformat 4 output objects.</summary>
-public sealed class NotebookCell
+internal sealed class NotebookCell
 {
     public CellKind Kind { get; set; }
     /// <summary>Polyglot kernel name of a code cell: "csharp", "fsharp", or what the notebook said.</summary>
@@ -31,7 +31,7 @@ public sealed class NotebookCell
 }
 
 /// <summary>An in-memory notebook, read from .ipynb or .dib, written as a Polyglot .ipynb.</summary>
-public sealed class NotebookDocument
+internal sealed class NotebookDocument
 {
     public List<NotebookCell> Cells { get; } = new();
     public JsonObject Metadata { get; set; } = new();

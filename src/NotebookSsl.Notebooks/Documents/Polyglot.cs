@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace NotebookSsl.Notebooks.Documents;
 
 /// <summary>Polyglot Notebooks conventions: kernel names and the metadata VS Code writes.</summary>
-public static class Polyglot
+internal static class Polyglot
 {
     /// <summary>Normalizes a kernel or language name ("C#", "csharp", "f#"...) to the Polyglot kernel name.</summary>
     public static string NormalizeKernel(string name) => name.Trim().ToLowerInvariant() switch

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.Scripting;
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>C# cells: one continuing Roslyn script state, so each cell sees the previous cells' variables.</summary>
-public sealed class CSharpSession
+internal sealed class CSharpSession
 {
     ScriptState<object>? state;
     readonly ScriptOptions options;

@@ -1,14 +1,14 @@
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>A cell that did not compile; <see cref="Diagnostics"/> holds one line per error ("(line,col): error CODE: message").</summary>
-public sealed class CellCompilationException(string language, IReadOnlyList<string> diagnostics)
+internal sealed class CellCompilationException(string language, IReadOnlyList<string> diagnostics)
     : Exception($"{language} compilation failed: {string.Join("; ", diagnostics)}")
 {
     public IReadOnlyList<string> Diagnostics { get; } = diagnostics;
 }
 
 /// <summary>An exception thrown by notebook code, with the stack trace trimmed of the engine's own frames.</summary>
-public sealed class CellRuntimeException(Exception inner, IReadOnlyList<string> trace) : Exception(inner.Message, inner)
+internal sealed class CellRuntimeException(Exception inner, IReadOnlyList<string> trace) : Exception(inner.Message, inner)
 {
     public IReadOnlyList<string> Trace { get; } = trace;
 

@@ -4,15 +4,15 @@ using NotebookSsl.Notebooks.Documents;
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>A magic command or #r directive nbssl cannot honour; reported as the cell's error.</summary>
-public sealed class CellDirectiveException(string message) : Exception(message);
+internal sealed class CellDirectiveException(string message) : Exception(message);
 
 /// <summary><c>#!share --from kernel name [--as alias]</c>.</summary>
-public sealed record ShareRequest(string From, string Name, string As);
+internal sealed record ShareRequest(string From, string Name, string As);
 
 /// <summary>A cell's code with its magic commands and nuget references taken out (as blank lines, so line numbers hold).</summary>
-public sealed record PreparedCell(string Code, IReadOnlyList<ShareRequest> Shares, bool Time);
+internal sealed record PreparedCell(string Code, IReadOnlyList<ShareRequest> Shares, bool Time);
 
-public static partial class CellSource
+internal static partial class CellSource
 {
     [GeneratedRegex(@"^#r\s+""nuget:\s*(?<spec>[^""]*)""\s*(//.*)?$")]
     private static partial Regex NugetReference();

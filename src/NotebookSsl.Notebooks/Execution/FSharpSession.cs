@@ -6,7 +6,7 @@ using Microsoft.FSharp.Core;
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>F# cells: one in-process FSI session referencing the assemblies nbssl carries.</summary>
-public sealed class FSharpSession : IDisposable
+internal sealed class FSharpSession : IDisposable
 {
     readonly Shell.FsiEvaluationSession fsi;
     readonly StringWriter fsiOut = new(), fsiErr = new();
@@ -101,7 +101,7 @@ public sealed class FSharpSession : IDisposable
 }
 
 /// <summary>A value as F# prints it; shown as text/plain.</summary>
-public sealed record FSharpText(string Text)
+internal sealed record FSharpText(string Text)
 {
     public override string ToString() => Text;
 }

@@ -6,7 +6,7 @@ namespace NotebookSsl.Notebooks.Execution;
 /// The NuGet packages nbssl carries (restored at build time, loaded in every notebook). A notebook's
 /// <c>#r "nuget: Name, Version"</c> is accepted when it names one of them; nothing is downloaded.
 /// </summary>
-public sealed class PackageCatalog
+internal sealed class PackageCatalog
 {
     public IReadOnlyDictionary<string, string> Packages { get; }
 

@@ -1,7 +1,7 @@
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>The assemblies notebook code compiles against: the .NET shared framework plus what nbssl carries.</summary>
-public static class References
+internal static class References
 {
     static readonly string[] Excluded =
     [

@@ -1,7 +1,7 @@
 namespace NotebookSsl.Notebooks.Execution;
 
 /// <summary>Source-code names of runtime types, for the casts #!share generates; null when a type cannot be named.</summary>
-public static class TypeNames
+internal static class TypeNames
 {
     public static string? Of(Type t, bool fsharp)
     {

@@ -14,7 +14,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// Completion, inspection and is-complete for C# cells, from Roslyn's semantic model of the cell compiled as the
 /// next submission of the session's script (so earlier cells' variables and usings are known).
 /// </summary>
-public static class CSharpAssist
+internal static class CSharpAssist
 {
     static readonly CSharpParseOptions ScriptParse = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
 

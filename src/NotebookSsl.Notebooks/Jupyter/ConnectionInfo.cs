@@ -6,7 +6,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// A Jupyter connection file: where the five sockets listen and the key messages are signed with
 /// (written by the front-end, e.g. jupyter_client, which then starts the kernel with its path).
 /// </summary>
-public sealed record ConnectionInfo(
+internal sealed record ConnectionInfo(
     string Transport, string Ip, int ShellPort, int IopubPort, int StdinPort, int ControlPort, int HeartbeatPort,
     string Key, string SignatureScheme)
 {

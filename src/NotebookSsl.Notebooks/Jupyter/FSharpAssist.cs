@@ -10,7 +10,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// a dotted prefix); inspection shows a bound value's type and value, or a .NET member's signatures;
 /// is-complete is a bracket and trailing-token heuristic (F# has no "complete submission" API).
 /// </summary>
-public static class FSharpAssist
+internal static class FSharpAssist
 {
     /// <summary>The F# language version (that of the FSharp.Core the sessions run).</summary>
     public static string LanguageVersionText

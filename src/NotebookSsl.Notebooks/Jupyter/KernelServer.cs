@@ -21,7 +21,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// gets an error reply. Console output goes out in batches (every 0.2 s, as ipykernel does) under the
 /// runner's <see cref="OutputLimit"/>; the kernel ends itself when its front-end's process dies.
 /// </summary>
-public sealed class KernelServer : IExecutionListener, IDisposable
+internal sealed class KernelServer : IExecutionListener, IDisposable
 {
     /// <summary>The languages a cell can be in; a first line <c>#!csharp</c> / <c>#!fsharp</c> picks one.</summary>
     public static readonly IReadOnlyList<string> Languages = ["csharp", "fsharp"];

@@ -10,7 +10,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// The kernelspecs (<c>nbssl-csharp</c>, <c>nbssl-fsharp</c>) that make Jupyter front-ends start this kernel:
 /// a folder per kernel with <c>kernel.json</c> (argv, display name, language, interrupt mode) and logos.
 /// </summary>
-public static class KernelSpecs
+internal static class KernelSpecs
 {
     /// <summary>Kernel name → (display name, default cell language).</summary>
     public static readonly IReadOnlyDictionary<string, (string DisplayName, string Language)> Kernels =

@@ -6,7 +6,7 @@ using NetMQ;
 namespace NotebookSsl.Notebooks.Jupyter;
 
 /// <summary>One Jupyter message (protocol 5.3): routing identities, the four JSON parts, and binary buffers.</summary>
-public sealed class Message
+internal sealed class Message
 {
     public List<byte[]> Identities { get; init; } = [];
     public required JsonObject Header { get; init; }
@@ -28,7 +28,7 @@ public sealed class Message
 /// the signature being the hex HMAC-SHA256 of the four JSON frames under the connection file's key
 /// (empty when the key is empty: signing off).
 /// </summary>
-public sealed class Wire(string key)
+internal sealed class Wire(string key)
 {
     public const string ProtocolVersion = "5.3";
     static readonly byte[] Delimiter = "<IDS|MSG>"u8.ToArray();

@@ -12,7 +12,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// classic notebook), and only then at the CDN. VS Code and JupyterLab draw the bundle's
 /// application/vnd.plotly.v1+json part themselves and need no script.
 /// </summary>
-public static class PlotlyOffline
+internal static class PlotlyOffline
 {
     /// <summary>The file name of plotly.js in a kernelspec folder.</summary>
     public static string FileName => $"plotly-{PlotlyHtml.PlotlyJsVersion}.min.js";

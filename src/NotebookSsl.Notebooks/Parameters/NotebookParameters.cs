@@ -8,16 +8,16 @@ using NotebookSsl.Notebooks.Documents;
 namespace NotebookSsl.Notebooks.Parameters;
 
 /// <summary>The kind of literal a parameter was declared with; overrides are typed by it.</summary>
-public enum ParameterKind { String, Int, Long, Double, Float, Decimal, Bool, Other }
+internal enum ParameterKind { String, Int, Long, Double, Float, Decimal, Bool, Other }
 
 /// <summary>A parameter found in the parameters cell: `var name = literal;`, `const T name = literal;`, `let name = literal`.</summary>
-public sealed record DeclaredParameter(string Name, string Literal, ParameterKind Kind, string? DeclaredType);
+internal sealed record DeclaredParameter(string Name, string Literal, ParameterKind Kind, string? DeclaredType);
 
 /// <summary>
 /// Papermill-style parameters: the cell tagged "parameters" declares defaults; overrides go into a new cell
 /// right after it, tagged "injected-parameters", in the same language.
 /// </summary>
-public static partial class NotebookParameters
+internal static partial class NotebookParameters
 {
     public const string ParametersTag = "parameters";
     public const string InjectedTag = "injected-parameters";

@@ -11,7 +11,7 @@ namespace NotebookSsl.Notebooks.Reports;
 /// A self-contained HTML report of an executed notebook: markdown rendered, code with its outputs, images
 /// inline, and plotly.js embedded once (only when a chart needs it), so it works offline.
 /// </summary>
-public static partial class HtmlReport
+internal static partial class HtmlReport
 {
     public static string Render(NotebookDocument doc, string title)
     {

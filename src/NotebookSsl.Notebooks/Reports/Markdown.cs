@@ -12,7 +12,7 @@ namespace NotebookSsl.Notebooks.Reports;
 /// that a <c>*</c> or <c>_</c> inside a formula is not read as emphasis. Raw HTML is escaped: the report
 /// shows what a notebook says, it does not run it.
 /// </summary>
-public static class Markdown
+internal static class Markdown
 {
     static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables()

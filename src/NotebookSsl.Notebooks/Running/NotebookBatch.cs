@@ -8,7 +8,7 @@ namespace NotebookSsl.Notebooks.Running;
 /// `a/x.ipynb` and `b/x.ipynb` write `out/a/x.*` and `out/b/x.*`. A notebook that cannot be read is
 /// reported by name and the others still run; the last line says how many of them failed.
 /// </summary>
-public static class NotebookBatch
+internal static class NotebookBatch
 {
     /// <summary>Exit code 0 when every notebook ran to the end, 1 otherwise. Bad usage throws ArgumentException (exit 2).</summary>
     public static int Run(IReadOnlyList<string> notebooks, RunOptions options)

@@ -11,9 +11,9 @@ using NotebookSsl.Runs;
 namespace NotebookSsl.Notebooks.Running;
 
 /// <summary>How to start a worker process: the program and the arguments before "worker".</summary>
-public sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments);
+internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments);
 
-public sealed class RunOptions
+internal sealed class RunOptions
 {
     public required WorkerCommand Worker { get; init; }
     public string OutputDirectory { get; init; } = "out";
@@ -29,12 +29,12 @@ public sealed class RunOptions
 }
 
 /// <summary>The outcome of one notebook. <see cref="FailedCell"/> is 1-based, as editors number cells.</summary>
-public sealed record NotebookRunResult(
+internal sealed record NotebookRunResult(
     string Notebook, bool Succeeded, string IpynbPath, string HtmlPath,
     int? FailedCell, string? ErrorName, string? ErrorValue, int WorkerExitCode);
 
 /// <summary>A notebook that could not be read (not JSON, not nbformat 4, a bad .dib header...): the message names the file.</summary>
-public sealed class InvalidNotebookException(string path, string reason, Exception? inner = null)
+internal sealed class InvalidNotebookException(string path, string reason, Exception? inner = null)
     : Exception($"{path}: {reason}", inner)
 {
     public string Path { get; } = path;
@@ -47,7 +47,7 @@ internal sealed record PreparedNotebook(string Path, NotebookDocument Document, 
 /// Runs a notebook in its own worker process, then writes the executed notebook (.ipynb) and an HTML
 /// report, both atomically. A worker that dies (a native abort) is recorded as the running cell's error.
 /// </summary>
-public static partial class NotebookRunner
+internal static partial class NotebookRunner
 {
     [System.Text.RegularExpressions.GeneratedRegex(@"^\[\d+/\d+\] cell \d+ \([\w#]+\) \.\.\. ")]
     private static partial System.Text.RegularExpressions.Regex ProgressPrefix();

@@ -10,7 +10,7 @@ namespace NotebookSsl.Notebooks.Running;
 /// keeps its first and last <see cref="KeptLines"/> lines (each end at most <see cref="KeptChars"/>
 /// characters); the full text goes to a side file next to the outputs, named where the text was cut.
 /// </summary>
-public sealed record OutputLimit(int MaxLines = 2_000, int MaxChars = 200_000, int KeptLines = 500, int KeptChars = 50_000)
+internal sealed record OutputLimit(int MaxLines = 2_000, int MaxChars = 200_000, int KeptLines = 500, int KeptChars = 50_000)
 {
     /// <summary>2,000 lines or 200,000 characters; over that, the first and last 500 lines.</summary>
     public static OutputLimit Default { get; } = new();

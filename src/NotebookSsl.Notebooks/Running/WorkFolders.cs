@@ -7,7 +7,7 @@ namespace NotebookSsl.Notebooks.Running;
 /// run ends. A runner killed outright (SIGKILL) cannot remove its folder, so every runner first removes
 /// the folders whose PID is no longer a running process.
 /// </summary>
-public static partial class WorkFolders
+internal static partial class WorkFolders
 {
     [GeneratedRegex(@"^nbssl-(?<pid>\d+)-[0-9a-f]{32}$")]
     private static partial Regex Name();
