@@ -168,8 +168,10 @@ void Append(string row)
 if (!Done("raw", "pixels", 0))
 {
     double c0 = Cpu();
-    var raw = RawPixels.Run(train.Images, train.Labels, test.Images, test.Labels, 10, linear);
-    Append($"raw,pixels,0,,,,,,,,,,,,,,,{F(raw.Linear.Accuracy)},{F(raw.Knn.Accuracy)},{F(Cpu() - c0, "F0")}");
+    var (rawTrain, rawTest) = RawPixels.Standardised(train.Images, test.Images);
+    double rawLinear = LinearProbe.OnFeatures(rawTrain, train.Labels, rawTest, test.Labels, 10, linear).Accuracy;
+    double rawKnn = Knn.OnFeatures(rawTrain, train.Labels, rawTest, test.Labels, 10).Accuracy;
+    Append($"raw,pixels,0,,,,,,,,,,,,,,,{F(rawLinear)},{F(rawKnn)},{F(Cpu() - c0, "F0")}");
 }
 
 foreach (var name in chosen)

@@ -36,10 +36,9 @@ public sealed class Evaluation
 {
     readonly Action<string>? log;
 
-    public Evaluation(EvalProtocol protocol, ImageDataset train, ImageDataset test, RunStore store, Action<string>? log = null)
+    public Evaluation(EvalProtocol protocol, ImageDataset train, ImageDataset test, RunStore? store, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(protocol);
-        ArgumentNullException.ThrowIfNull(store);
         protocol.Validate();
         if (train.Count < protocol.TrainImages)
             throw new ArgumentException($"The protocol trains its probes on {protocol.TrainImages} images (EvalProtocol.TrainImages); the training set has {train.Count}.", nameof(train));
@@ -59,7 +58,8 @@ public sealed class Evaluation
     }
 
     public EvalProtocol Protocol { get; }
-    public RunStore Store { get; }
+    /// <summary>Where scores are kept; null: computed every time (the main job keeps them in its output folder).</summary>
+    public RunStore? Store { get; }
     /// <summary>The frozen probes' training images (and the pretraining images of the size).</summary>
     public ImageDataset Train { get; }
     /// <summary>The few-label subset fine-tuning uses: the first <see cref="EvalProtocol.FineTuneImages"/> of <see cref="Train"/>.</summary>
@@ -104,7 +104,7 @@ public sealed class Evaluation
         try
         {
             double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
-                : Store.GetOrCompute(Key(probe, run, seed), () => { log?.Invoke($"{probe} probe of {run} (seed {seed})"); return compute(); }).Metrics;
+                : Kept(Key(probe, run, seed), () => { log?.Invoke($"{probe} probe of {run} (seed {seed})"); return compute(); });
 
             return new ProbeScores(
                 Stored(Probe.Linear, () =>
@@ -138,7 +138,7 @@ public sealed class Evaluation
         try
         {
             double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
-                : Store.GetOrCompute(Key(probe, probe == Probe.Attentive ? $"{name}-p{patchSize}" : name, seed), compute).Metrics;
+                : Kept(Key(probe, probe == Probe.Attentive ? $"{name}-p{patchSize}" : name, seed), compute);
             return new ProbeScores(
                 Stored(Probe.Linear, () =>
                     LinearProbe.Converged(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.LinearIterations, p.LinearWeightDecay).Accuracy),
@@ -161,6 +161,8 @@ public sealed class Evaluation
 
     /// <summary>The name a random-init encoder's probes are stored under.</summary>
     public static string RandomInitName(VitConfig c, int seed) => $"random-init-vit{c.Depth}x{c.Width}h{c.Heads}p{c.PatchSize}-{seed}";
+
+    double Kept(RunKey key, Func<double> compute) => Store is null ? compute() : Store.GetOrCompute(key, compute).Metrics;
 
     // a probe's score is defined by the encoder's run, the data, the probe's part of the protocol and the seed
     RunKey Key(Probe probe, string run, int seed)

@@ -4,13 +4,10 @@ using static TorchSharp.torch;
 
 namespace NotebookSsl.Probes;
 
-/// <summary>The raw-pixel baselines of one data split: a linear probe and k-NN on the pixels themselves.</summary>
-public sealed record RawPixelBaselines(ProbeResult Linear, ProbeResult Knn);
-
 /// <summary>
-/// The "learned more than nothing" baselines that every probe table shows beside a pretrained encoder:
-/// the same linear probe (<see cref="LinearProbe.OnFeatures"/>) and the same k-NN (<see cref="Knn.OnFeatures"/>)
-/// as the encoder's, on the flattened pixels [N, C·H·W] standardised per pixel with the training set's
+/// The pixels of the "learned more than nothing" baseline that every probe table shows beside a pretrained encoder
+/// (<see cref="Evaluation.RawPixels"/> runs the protocol's linear probe and k-NN on them): the flattened pixels
+/// [N, C·H·W] standardised per pixel with the training set's
 /// mean and standard deviation (the test set uses the training statistics). A pixel that never changes
 /// in the training set (std below 1e-6) is only centred, so a test image cannot blow it up.
 /// Measured on Fashion-MNIST (4,096 train / 1,000 test images): k-NN 79 % on the unscaled pixels, 82 %
@@ -41,37 +38,5 @@ public static class RawPixels
         var std = train.std(0, unbiased: false, keepdim: true);               // [1, P]
         var scale = where(std > 1e-6, std, ones_like(std));                   // constant pixels: centre only
         return (((train - mean) / scale).MoveToOuterDisposeScope(), ((test - mean) / scale).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>The encoder's linear probe (BatchNorm without affine + linear, <paramref name="config"/>) on standardised pixels.</summary>
-    public static ProbeResult Linear(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels, int numClasses,
-        TrainConfig? config = null, Action<StepRecord>? onStep = null)
-    {
-        var (train, test) = Standardised(trainImages, testImages);
-        using (train) using (test)
-        {
-            var result = LinearProbe.OnFeatures(train, trainLabels, test, testLabels, numClasses, config, onStep);
-            return result with { Probe = "raw-pixel linear" };
-        }
-    }
-
-    /// <summary>The encoder's weighted k-NN (cosine, k, temperature) on standardised pixels.</summary>
-    public static ProbeResult Knn(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels, int numClasses,
-        int k = 20, double temperature = 0.07)
-    {
-        var (train, test) = Standardised(trainImages, testImages);
-        using (train) using (test)
-            return Probes.Knn.OnFeatures(train, trainLabels, test, testLabels, numClasses, k, temperature) with { Probe = "raw-pixel k-NN" };
-    }
-
-    /// <summary>Both baselines, with the linear probe's recipe and k-NN's k and temperature of the encoder's probes.</summary>
-    public static RawPixelBaselines Run(Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels, int numClasses,
-        TrainConfig? linear = null, int k = 20, double temperature = 0.07)
-    {
-        var (train, test) = Standardised(trainImages, testImages);
-        using (train) using (test)
-            return new RawPixelBaselines(
-                LinearProbe.OnFeatures(train, trainLabels, test, testLabels, numClasses, linear) with { Probe = "raw-pixel linear" },
-                Probes.Knn.OnFeatures(train, trainLabels, test, testLabels, numClasses, k, temperature) with { Probe = "raw-pixel k-NN" });
     }
 }

@@ -1,54 +1,28 @@
 using NotebookSsl.Methods.Mae;
-using NotebookSsl.Methods.Supervised;
 using NotebookSsl.Probes;
 using NotebookSsl.Training;
 
 namespace NotebookSsl.Studies;
 
 /// <summary>
-/// One study at one size: the data budget, the MAE, the optimisation recipes of pretraining, the probes
-/// and the supervised reference, and the seeds. Each study has its own size switch
-/// (<see cref="Pretrain.MaePipeline.RecipeFor"/>), all of this shape.
-/// Defaults are the values a study that does not use a field can leave alone.
+/// The main job's recipe at one size (<see cref="Pretrain.MaePipeline.RecipeFor"/>): the MAE, its pretraining, and the
+/// evaluation protocol that scores it (the size's <see cref="EvalProtocol"/>, on the job's own data budget).
 /// </summary>
 public sealed record MaeRecipe
 {
-    /// <summary>Pretraining and probe-training images: the first N of the train split.</summary>
-    public int TrainImages { get; init; }
-    /// <summary>Held-out images the probes (and PSNR) score: the first N of the test split.</summary>
-    public int TestImages { get; init; }
-    /// <summary>
-    /// Labelled images for fine-tuning (the first N of those used; 0: all of them). Fine-tuning sees all
-    /// tokens, so it costs about 10× a pretraining image; the linear probe and k-NN use all training images.
-    /// </summary>
-    public int FineTuneImages { get; init; }
-    /// <summary>Held-out images the attention measurements average over (0 where a study measures none).</summary>
-    public int AnalysisImages { get; init; }
-    /// <summary>The MAE (with the Transformer decoder; a study may vary the decoder or the mask ratio from it).</summary>
+    /// <summary>The MAE (with the Transformer decoder at 7×7, Table 1's conv decoder at 14×14).</summary>
     public MaeConfig Mae { get; init; } = new();
     public TrainConfig Pretrain { get; init; } = new();
-    public TrainConfig FineTune { get; init; } = FineTuning.DefaultConfig;
-    /// <summary>
-    /// Mixup, cutmix and label smoothing during fine-tuning (main_finetune.py's regularisation), or null for plain
-    /// cross-entropy. Tens of epochs on a few hundred labels memorise them without it.
-    /// </summary>
-    public Mixup? FineTuneMixup { get; init; }
-    public TrainConfig Linear { get; init; } = LinearProbe.DefaultConfig;
-    /// <summary>The supervised reference ViT (same encoder shape as the MAE), where a study trains one.</summary>
-    public TrainConfig Supervised { get; init; } = SupervisedTraining.DefaultConfig;
-    /// <summary>Seeds a study averages over (mean ± std).</summary>
-    public IReadOnlyList<int> Seeds { get; init; } = [0];
-    /// <summary>Mask ratios of a sweep (lc-mae-uni-ssl Fig. 3b), where a study runs one.</summary>
-    public IReadOnlyList<double> MaskRatios { get; init; } = [0.3, 0.45, 0.6, 0.75, 0.9];
+    /// <summary>How the pretrained encoder, random init and raw pixels are scored; its TrainImages are the pretraining images.</summary>
+    public EvalProtocol Protocol { get; init; } = new();
 
-    /// <summary>The images fine-tuning uses: <see cref="FineTuneImages"/>, or all training images when 0.</summary>
+    /// <summary>Pretraining and probe-training images: the first N of the train split.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public int LabelledImages => FineTuneImages > 0 ? FineTuneImages : TrainImages;
+    public int TrainImages => Protocol.TrainImages;
+    /// <summary>Held-out images every probe scores: the first N of the test split.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int TestImages => Protocol.TestImages;
 
-    /// <summary>The same recipe with one seed: every training's seed and <see cref="Seeds"/> = [seed].</summary>
-    public MaeRecipe WithSeed(int seed) => this with
-    {
-        Pretrain = Pretrain with { Seed = seed }, FineTune = FineTune with { Seed = seed }, Linear = Linear with { Seed = seed },
-        Supervised = Supervised with { Seed = seed }, Seeds = [seed],
-    };
+    /// <summary>The same recipe with every seed set to <paramref name="seed"/> (pretraining; the probes take it from the run).</summary>
+    public MaeRecipe WithSeed(int seed) => this with { Pretrain = Pretrain with { Seed = seed } };
 }

@@ -46,6 +46,7 @@ public sealed class Study
         ArgumentNullException.ThrowIfNull(size);
         ArgumentNullException.ThrowIfNull(evaluation);
         if (evaluation.Protocol != size.Protocol) throw new ArgumentException("The evaluation must use the size's protocol.", nameof(evaluation));
+        if (evaluation.Store is null) throw new ArgumentException("A study keeps its runs: give the evaluation a run store.", nameof(evaluation));
         if (evaluation.Train.Count < size.Pretrain.BatchSize)
             throw new ArgumentException($"{evaluation.Train.Count} train images are fewer than one pretraining batch of {size.Pretrain.BatchSize}.", nameof(evaluation));
         (Size, Evaluation, this.log) = (size, evaluation, log);
@@ -57,7 +58,7 @@ public sealed class Study
 
     public StudySize Size { get; }
     public Evaluation Evaluation { get; }
-    public RunStore Store => Evaluation.Store;
+    public RunStore Store => Evaluation.Store!;
     /// <summary>The pretraining images (and the frozen probes' training set).</summary>
     public ImageDataset Train => Evaluation.Train;
     /// <summary>The held-out images every probe scores.</summary>

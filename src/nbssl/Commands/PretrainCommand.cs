@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NotebookSsl.Probes;
 using NotebookSsl.Runs;
 using NotebookSsl.Studies.Pretrain;
 
@@ -45,9 +46,10 @@ static class PretrainCommand
             new Checkpointing(checkpointFolder).Clear();
 
             Console.WriteLine();
-            Console.WriteLine($"{"probe",-26} {"MAE",8} {"random",8}");
-            foreach (var p in result.Probes) Console.WriteLine($"{p.Probe,-26} {p.Pretrained,8:P1} {p.Random,8:P1}");
-            if (result.RawPixels is { } raw) Console.WriteLine($"raw pixels: linear {raw.Linear.Accuracy:P1}, k-NN {raw.Knn.Accuracy:P1}");
+            Console.WriteLine($"{"probe",-34} {"MAE",8} {"random",8} {"pixels",8}");
+            var fineTune = $"fine-tune ({recipe.Protocol.FineTuneImages} labels)";
+            foreach (var (name, probe) in new[] { (fineTune, Probe.FineTune), ("linear (to convergence)", Probe.Linear), ("k-NN", Probe.Knn) })
+                Console.WriteLine($"{name,-34} {result.Mae[probe],8:P1} {result.RandomInit[probe],8:P1} {(double.IsNaN(result.RawPixels[probe]) ? "–" : result.RawPixels[probe].ToString("P1")),8}");
             Console.WriteLine($"size {size}, seed {seed}, {grid}×{grid} tokens, {result.Parameters:N0} parameters, pretraining {result.PretrainSeconds:F0} s; written to {outDir}");
         }
         return 0;

@@ -17,26 +17,4 @@ public class RandomInitTests
         Assert.True(pa.allclose(pb, 0, 0));
         Assert.False(pa.allclose(pc, 0, 0));
     }
-
-    [Fact]
-    public void Compare_scores_each_probe_on_both_encoders_and_disposes_the_random_one()
-    {
-        using var pretrained = RandomInit.Encoder(Tiny, 1);
-        var scored = new List<VisionTransformer>();
-        var reported = new List<ProbeComparison>();
-        var result = RandomInit.Compare(pretrained, seed: 7,
-            [("one", e => { scored.Add(e); return e == pretrained ? 0.9 : 0.1; }), ("two", e => { scored.Add(e); return e == pretrained ? 0.8 : 0.2; })],
-            reported.Add);
-
-        Assert.Equal([new ProbeComparison("one", 0.9, 0.1), new ProbeComparison("two", 0.8, 0.2)], result);
-        Assert.Equal(result, reported);
-        Assert.Equal(4, scored.Count);
-        Assert.Same(pretrained, scored[0]);
-        Assert.Same(scored[1], scored[3]);                       // one random encoder for every probe
-        Assert.NotSame(pretrained, scored[1]);
-        using var expected = RandomInit.Encoder(Tiny, 7);         // it was built from the seed
-        Assert.Equal(Tiny, scored[1].Config);
-        Assert.ThrowsAny<Exception>(() => scored[1].parameters().First().sum().item<float>()); // disposed after use
-        Assert.Equal(expected.parameters().Count(), pretrained.parameters().Count());
-    }
 }

@@ -44,35 +44,14 @@ public class RawPixelsTests
     }
 
     [Fact]
-    public void Both_baselines_separate_an_easy_pixel_task_and_repeat_with_a_seed()
+    public void Standardised_pixels_of_an_easy_task_are_linearly_separable()
     {
         using var scope = NewDisposeScope();
         var (train, trainLabels) = Halves(256, 1);
         var (test, testLabels) = Halves(128, 2);
-        var config = LinearProbe.DefaultConfig with { Epochs = 5, BatchSize = 64, WarmupEpochs = 1, Seed = 3 };
-
-        var first = RawPixels.Run(train, trainLabels, test, testLabels, 2, config, k: 5);
-        Assert.Equal("raw-pixel linear", first.Linear.Probe);
-        Assert.Equal("raw-pixel k-NN", first.Knn.Probe);
-        Assert.True(first.Linear.Accuracy > 0.95, $"linear {first.Linear.Accuracy}");
-        Assert.True(first.Knn.Accuracy > 0.95, $"k-NN {first.Knn.Accuracy}");
-        Assert.NotEmpty(first.Linear.Steps);
-
-        // the single-probe calls give the same numbers as Run, and the same seed the same numbers
-        Assert.Equal(first.Linear.Accuracy, RawPixels.Linear(train, trainLabels, test, testLabels, 2, config).Accuracy);
-        Assert.Equal(first.Knn.Accuracy, RawPixels.Knn(train, trainLabels, test, testLabels, 2, k: 5).Accuracy);
-        Assert.Equal(first.Linear.Steps.Select(s => s.Loss), RawPixels.Linear(train, trainLabels, test, testLabels, 2, config).Steps.Select(s => s.Loss));
-    }
-
-    [Fact]
-    public void Knn_on_raw_pixels_is_the_encoder_protocol_on_standardised_pixels()
-    {
-        using var scope = NewDisposeScope();
-        var (train, trainLabels) = Halves(64, 4);
-        var (test, testLabels) = Halves(32, 5);
         var (s, t) = RawPixels.Standardised(train, test);
-        Assert.Equal(Knn.OnFeatures(s, trainLabels, t, testLabels, 2, k: 3).Accuracy,
-                     RawPixels.Knn(train, trainLabels, test, testLabels, 2, k: 3).Accuracy);
+        Assert.True(LinearProbe.Converged(s, trainLabels, t, testLabels, 2, 200).Accuracy > 0.95);
+        Assert.True(Knn.OnFeatures(s, trainLabels, t, testLabels, 2, k: 5).Accuracy > 0.95);
     }
 
     [SystemFashionMnistFact]
@@ -83,7 +62,8 @@ public class RawPixelsTests
         using var testSet = FashionMnist.Load(DatasetSplit.Test);
         using var train = trainSet.Take(2048);
         using var test = testSet.Take(500);
-        var knn = RawPixels.Knn(train.Images, train.Labels, test.Images, test.Labels, 10);
+        var (s, t) = RawPixels.Standardised(train.Images, test.Images);
+        var knn = Knn.OnFeatures(s, train.Labels, t, test.Labels, 10);
         // the baseline a pretrained encoder must beat: far above chance (10 %), as the literature's ~80 %+
         Assert.InRange(knn.Accuracy, 0.72, 0.95);
     }

@@ -10,10 +10,12 @@ using static TorchSharp.torch;
 namespace NotebookSsl.Studies.Pretrain;
 
 /// <summary>What <see cref="MaePipeline.Run"/> measured, with what it needs to be repeated.</summary>
+/// <param name="Mae">The pretrained encoder under the recipe's protocol.</param>
+/// <param name="RandomInit">The same encoder from a random initialisation (the pretraining's seed), same protocol.</param>
 /// <param name="RawPixels">The linear probe and k-NN on the standardised pixels: what "learned something" must beat.</param>
 public sealed record MaeRunResult(
     MaeRecipe Recipe, IReadOnlyList<StepRecord> Pretraining, double PretrainSeconds,
-    IReadOnlyList<ProbeComparison> Probes, long Parameters, RunEnvironment Environment, RawPixelBaselines? RawPixels = null);
+    ProbeScores Mae, ProbeScores RandomInit, ProbeScores RawPixels, long Parameters, RunEnvironment Environment);
 
 /// <summary>
 /// The project's main job (<c>nbssl pretrain</c>, notebook 00): pretrain an MAE on Fashion-MNIST, then
@@ -51,11 +53,9 @@ public static class MaePipeline
             // 126 s with two threads), the recipe search's data budget
             RunSize.Quick => new MaeRecipe
             {
-                TrainImages = 4096, TestImages = 1000, FineTuneImages = 410,
                 Mae = mae with { Encoder = encoder with { Width = 64, Depth = 4, Heads = 4 }, DecoderWidth = 32 },
                 Pretrain = new TrainConfig { Epochs = 16, BatchSize = 64, Lr = 2e-3, WarmupEpochs = 1 },
-                FineTune = FineTuning.DefaultConfig with { Epochs = 30, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 3 },
-                Linear = LinearProbe.DefaultConfig with { Epochs = 20, BatchSize = 128, WarmupEpochs = 2 },
+                Protocol = EvalProtocol.For(RunSize.Quick),   // the notebooks' quick protocol and data: 4,096 images
             },
             // smoke and full: the 7×7 recipe with the same four changes (full not run here: hours on a GPU)
             _ => grid7 with { Mae = mae },
@@ -67,31 +67,24 @@ public static class MaePipeline
         // seconds: proves every step runs
         RunSize.Smoke => new MaeRecipe
         {
-            TrainImages = 512, TestImages = 256, FineTuneImages = 256,
             Mae = new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 2, Heads = 4 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 },
             Pretrain = new TrainConfig { Epochs = 2, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.5 },
-            FineTune = FineTuning.DefaultConfig with { Epochs = 1, BatchSize = 64, WarmupEpochs = 0.2 },
-            Linear = LinearProbe.DefaultConfig with { Epochs = 5, BatchSize = 64, WarmupEpochs = 1 },
+            Protocol = EvalProtocol.For(RunSize.Smoke) with { TrainImages = 512, FineTuneImages = 256 },
         },
-        // about 14 minutes on a 2-core CPU shared with a one-thread notebook (measured, seeds 0, 1, 2).
-        // Fine-tuning is the papers' "10 % FT": the first 10 % of the training images with labels, 20 epochs
-        // with layer-wise lr decay 0.75 (FineTuning's default), batch 32 at lr 1e-3: the lr at which a random
-        // init fine-tunes best in scripts/recipe-search (3e-4 starves it, which flatters the pretrained
-        // encoder), and enough epochs for both to converge
+        // a 1.3M-parameter ViT (6 blocks, 128 wide) pretrained for 15 epochs on 10,000 images, then scored by the
+        // notebooks' quick protocol on the same 10,000 images (fine-tuning on all of them, 12 epochs; the held-out
+        // scores on all 10,000 test images)
         RunSize.Quick => new MaeRecipe
         {
-            TrainImages = 10_000, TestImages = 2_000, FineTuneImages = 1_000,
             Pretrain = new TrainConfig { Epochs = 15, BatchSize = 128, Lr = 1e-3, WarmupEpochs = 1 },
-            FineTune = FineTuning.DefaultConfig with { Epochs = 20, BatchSize = 32, Lr = 1e-3, WarmupEpochs = 2 },
+            Protocol = EvalProtocol.For(RunSize.Quick) with { TrainImages = 10_000, FineTuneImages = 10_000 },
         },
         // hours on one GPU
         RunSize.Full => new MaeRecipe
         {
-            TrainImages = 60_000, TestImages = 10_000, FineTuneImages = 60_000,
             Mae = new MaeConfig { Encoder = new VitConfig { Width = 192, Depth = 12, Heads = 3 }, DecoderWidth = 128, DecoderDepth = 4, DecoderHeads = 4 },
             Pretrain = new TrainConfig { Epochs = 100, BatchSize = 256, BaseLr = 1.5e-4, WarmupEpochs = 5 }, // the official recipe, shortened
-            FineTune = FineTuning.DefaultConfig with { Epochs = 30, WarmupEpochs = 3 },
-            Linear = LinearProbe.DefaultConfig with { Epochs = 50 },
+            Protocol = EvalProtocol.For(RunSize.Full),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(size)),
     };
@@ -146,28 +139,16 @@ public static class MaePipeline
         log?.Invoke($"pretrained {mae.ParameterCount:N0} parameters in {seconds:F0} s; final loss {steps[^1].Loss:F4}");
         if (weightsPath is not null) IO.Weights.Save(mae, weightsPath, new Dictionary<string, string> { ["config"] = recipe.ToString() });
 
-        // probe the pretrained encoder and a random one of the same shape, with the same seeds;
-        // the frozen-feature probes share one feature extraction per encoder
-        int classes = train.NumClasses;
-        using var labelled = train.Take(Math.Min(recipe.LabelledImages, train.Count));
-        var features = new Dictionary<VisionTransformer, (Tensor Train, Tensor Test)>();
-        (Tensor Train, Tensor Test) FeaturesOf(VisionTransformer e) =>
-            features.TryGetValue(e, out var f) ? f : features[e] = (Features.Extract(e, train.Images), Features.Extract(e, test.Images));
-        try
-        {
-            var probes = RandomInit.Compare(mae.Encoder, recipe.Pretrain.Seed,
-            [
-                ($"fine-tune ({labelled.Count} labels)", e => FineTuning.Run(e, labelled.Images, labelled.Labels, test.Images, test.Labels, classes, recipe.FineTune).Accuracy),
-                ("linear", e => LinearProbe.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes, recipe.Linear).Accuracy),
-                ("k-NN", e => Knn.OnFeatures(FeaturesOf(e).Train, train.Labels, FeaturesOf(e).Test, test.Labels, classes).Accuracy),
-            ], c => log?.Invoke($"{c.Probe}: MAE {c.Pretrained:P1}, random init {c.Random:P1}"));
-            var raw = RawPixels.Run(train.Images, train.Labels, test.Images, test.Labels, classes, recipe.Linear with { Seed = recipe.Pretrain.Seed });
-            log?.Invoke($"raw pixels: linear {raw.Linear.Accuracy:P1}, k-NN {raw.Knn.Accuracy:P1}");
-            return new MaeRunResult(recipe, steps, seconds, probes, mae.ParameterCount, environment, raw);
-        }
-        finally
-        {
-            foreach (var (trainFeatures, testFeatures) in features.Values) { trainFeatures.Dispose(); testFeatures.Dispose(); }
-        }
+        // the pretrained encoder, a random one of the same shape and the raw pixels under the one protocol, the same seed;
+        // nothing is stored: the job's output folder keeps the scores
+        var evaluation = new Evaluation(recipe.Protocol, train, test, store: null, log);
+        int seed = recipe.Pretrain.Seed;
+        var scores = evaluation.Score(mae.Encoder, "mae", seed);
+        var random = evaluation.RandomInit(recipe.Mae.Encoder, seed);
+        var raw = evaluation.RawPixels(seed, Probe.Frozen, recipe.Mae.Encoder.PatchSize);
+        foreach (var probe in new[] { Probe.FineTune, Probe.Linear, Probe.Knn })
+            log?.Invoke($"{probe}: MAE {scores[probe]:P1}, random init {random[probe]:P1}");
+        log?.Invoke($"raw pixels: linear {raw.Linear:P1}, k-NN {raw.Knn:P1}");
+        return new MaeRunResult(recipe, steps, seconds, scores, random, raw, mae.ParameterCount, environment);
     }
 }

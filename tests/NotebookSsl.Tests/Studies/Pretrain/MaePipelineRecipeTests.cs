@@ -1,6 +1,7 @@
 using NotebookSsl.Data;
 using NotebookSsl.Masking;
 using NotebookSsl.Methods.Mae;
+using NotebookSsl.Probes;
 using NotebookSsl.Runs;
 using NotebookSsl.Studies.Pretrain;
 using static TorchSharp.torch;
@@ -23,14 +24,17 @@ public class MaePipelineRecipeTests
         Assert.Equal((1, MaskingKind.Random, true, DecoderKind.Transformer), (seven.Mae.MaskUnit, seven.Mae.Masking, seven.Mae.NormPixLoss, seven.Mae.Decoder));
         Assert.Equal((2, MaskingKind.Random, false, DecoderKind.Conv), (fourteen.Mae.MaskUnit, fourteen.Mae.Masking, fourteen.Mae.NormPixLoss, fourteen.Mae.Decoder));
         fourteen.Mae.Validate();
-        Assert.All(new[] { fourteen.Pretrain.Seed, fourteen.FineTune.Seed, fourteen.Linear.Seed }, s => Assert.Equal(3, s));
+        Assert.Equal(3, fourteen.Pretrain.Seed);
+        Assert.Equal(EvalProtocol.For(size).FineTune, fourteen.Protocol.FineTune);   // the notebooks' protocol
+        Assert.Equal(EvalProtocol.For(size).Feature, seven.Protocol.Feature);
     }
 
     [Fact]
     public void The_quick_14x14_recipe_is_the_searched_one()
     {
         var r = MaePipeline.RecipeFor(RunSize.Quick, grid: 14);
-        Assert.Equal((4096, 1000, 410), (r.TrainImages, r.TestImages, r.FineTuneImages));
+        Assert.Equal((4096, 10_000, 4096), (r.TrainImages, r.TestImages, r.Protocol.FineTuneImages));
+        Assert.Equal(EvalProtocol.For(RunSize.Quick), r.Protocol);
         Assert.Equal((64, 4, 4, 32), (r.Mae.Encoder.Width, r.Mae.Encoder.Depth, r.Mae.Encoder.Heads, r.Mae.DecoderWidth));
         Assert.Equal((16, 64, 2e-3), (r.Pretrain.Epochs, r.Pretrain.BatchSize, r.Pretrain.PeakLr));
     }
@@ -46,12 +50,15 @@ public class MaePipelineRecipeTests
     [Fact]
     public void The_smoke_14x14_job_pretrains_and_probes_against_random_init()
     {
-        var recipe = MaePipeline.RecipeFor(RunSize.Smoke, grid: 14) with { TrainImages = 128, TestImages = 64, FineTuneImages = 64 };
+        var smoke = MaePipeline.RecipeFor(RunSize.Smoke, grid: 14);
+        var recipe = smoke with { Protocol = smoke.Protocol with { TrainImages = 128, TestImages = 64, FineTuneImages = 64 } };
         string[] classes = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
         using var train = new ImageDataset(rand(128, 1, 28, 28, generator: new Generator(1)), randint(0, 10, 128, generator: new Generator(2)), classes, "noise");
         using var test = new ImageDataset(rand(64, 1, 28, 28, generator: new Generator(3)), randint(0, 10, 64, generator: new Generator(4)), classes, "noise");
         var result = MaePipeline.Run(recipe, train, test);
-        Assert.Equal(3, result.Probes.Count);
+        Assert.All(new[] { result.Mae.FineTune, result.Mae.Linear, result.Mae.Knn, result.RandomInit.FineTune, result.RandomInit.Linear, result.RawPixels.Knn },
+            a => Assert.InRange(a, 0, 1));
+        Assert.True(double.IsNaN(result.RawPixels.FineTune));
         Assert.All(result.Pretraining, s => Assert.True(double.IsFinite(s.Loss)));
         Assert.Equal(2 * 128 / recipe.Pretrain.BatchSize, result.Pretraining.Count);
     }
