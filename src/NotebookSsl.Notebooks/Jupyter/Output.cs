@@ -4,7 +4,7 @@ namespace NotebookSsl.Notebooks.Jupyter;
 /// Output calls that only a live front-end has: <c>NotebookSsl.Notebooks.Jupyter.Output.Clear()</c> clears the
 /// cell's outputs (Jupyter's clear_output). Under <c>nbssl run</c>, which keeps every output, it does nothing.
 /// </summary>
-internal static class Output
+public static class Output
 {
     static Action<bool>? clear;
 

@@ -18,8 +18,8 @@ public sealed class EvaluationTests : IDisposable
         Attentive = AttentiveProbe.DefaultConfig with { Epochs = 1, BatchSize = 10, WarmupEpochs = 0 },
     };
 
-    // two classes a linear probe can tell apart: class 1 is brighter
-    static ImageDataset Data(int n, int seed)
+    /// <summary>Two classes a linear probe can tell apart (class 1 is brighter), 8×8 grey images.</summary>
+    internal static ImageDataset Data(int n, int seed)
     {
         var generator = new Generator((ulong)seed);
         var labels = arange(n).remainder(2);                                                     // [N]

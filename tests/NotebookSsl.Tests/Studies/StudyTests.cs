@@ -27,12 +27,7 @@ public sealed class StudyTests : IDisposable
         Pretrain = new TrainConfig { Epochs = 1, BatchSize = 8, Lr = 1e-3, WarmupEpochs = 0 },
     };
 
-    static ImageDataset Data(int n, int seed)
-    {
-        var labels = arange(n).remainder(2);
-        var images = rand(n, 1, 8, 8, generator: new Generator((ulong)seed)) * 0.5 + labels.view(n, 1, 1, 1).to(ScalarType.Float32) * 0.5;
-        return new ImageDataset(images, labels, ["dark", "bright"], "synthetic");
-    }
+    static ImageDataset Data(int n, int seed) => Probes.EvaluationTests.Data(n, seed);
 
     Study Open(List<string>? log = null) =>
         new(Size, new Evaluation(Protocol, Data(32, 1), Data(16, 2), new RunStore(root, _ => { })), log is null ? null : log.Add);
