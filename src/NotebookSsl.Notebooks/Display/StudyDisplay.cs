@@ -74,10 +74,18 @@ public static class StudyDisplay
             .WithYAxisStyle<double, double, string>(TitleText: "held-out accuracy (%)").WithSize(800, 400);
     }
 
-    /// <summary>Each claim as one line: the sides' mean ± std (or the trend's points), the expectation and the paper's numbers.</summary>
-    public static string Claims(IEnumerable<Claim> claims) => string.Join("\n", claims.Select(c => c.Series is null
-        ? $"{c.Experiment} — {c.Text}: {c.A!.Name} {MeanStd.Of(c.A.Values).Format("F1")} vs {c.B!.Name} {MeanStd.Of(c.B.Values).Format("F1")} (expect {c.Expect}; paper: {c.Paper})"
-        : $"{c.Experiment} — {c.Text}: " + string.Join(" → ", c.Series.Select(p => $"{p.X:G3}: {MeanStd.Of(p.Values).Format("F1")}")) + $" (expect {c.Expect}; paper: {c.Paper})"));
+    /// <summary>
+    /// Each claim as one line: the sides' mean ± std (or the trend's points), the expectation and the paper's numbers.
+    /// Percentages get one decimal, small measures (an MSE, a CKA) three.
+    /// </summary>
+    public static string Claims(IEnumerable<Claim> claims) => string.Join("\n", claims.Select(c =>
+    {
+        var values = c.Series?.SelectMany(p => p.Values) ?? c.A!.Values.Concat(c.B!.Values);
+        string format = values.Any(v => Math.Abs(v) >= 10) ? "F1" : "F3";
+        return c.Series is null
+            ? $"{c.Experiment} — {c.Text}: {c.A!.Name} {MeanStd.Of(c.A.Values).Format(format)} vs {c.B!.Name} {MeanStd.Of(c.B.Values).Format(format)} (expect {c.Expect}; paper: {c.Paper})"
+            : $"{c.Experiment} — {c.Text}: " + string.Join(" → ", c.Series.Select(p => $"{p.X:G3}: {MeanStd.Of(p.Values).Format(format)}")) + $" (expect {c.Expect}; paper: {c.Paper})";
+    }));
 
     /// <summary>What a table calls a probe.</summary>
     public static string Name(Probe probe) => probe switch
