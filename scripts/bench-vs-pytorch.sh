@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# TorchSharp vs PyTorch on the same MAE pretraining step, in one run:
-#   nbssl bench --config reference   (TorchSharp, libtorch's default threads: one per core)
-#   scripts/bench_mae_pytorch.py     (Debian's PyTorch: the official models_mae.py, same config, batch,
-#                                     mask ratio, AdamW and timing; torch.set_num_threads(THREADS))
+# TorchSharp vs PyTorch on the same MAE pretraining steps, in one run: the reference step (3.1M parameters, batch 128,
+# THREADS threads) and the notebooks' quick step (StudySize.Quick's MAE, batch 64, one thread, as the notebooks train):
+#   nbssl bench --config reference|notebook   (TorchSharp; OMP_NUM_THREADS sets libtorch's threads)
+#   scripts/bench_mae_pytorch.py              (Debian's PyTorch: the official models_mae.py, same config, batch,
+#                                              mask ratio, AdamW and timing; torch.set_num_threads, the same threads)
 # and prints both images/s, peak RSS, their ratio, a 2048² fp32 matmul's GFLOP/s (PyTorch, same threads)
 # and each step's share of that peak. The two alternate ROUNDS times (default 2) so that a change in the
 # machine's load hits both; the ratio is taken per round.
@@ -16,7 +17,6 @@ steps=${1:-10}
 rounds=${2:-2}
 threads=${THREADS:-2}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
-export OMP_NUM_THREADS=$threads
 
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "Debian's PyTorch is missing: apt-get install -y python3-torch libopenblas0-openmp" >&2
@@ -26,10 +26,13 @@ dotnet build src/nbssl -c Release -v quiet -nologo >/dev/null
 nbssl=(dotnet src/nbssl/bin/Release/net10.0/nbssl.dll)
 
 python_out=$(mktemp); trap 'rm -f "$python_out"' EXIT
-for round in $(seq 1 "$rounds"); do
-  ts=$("${nbssl[@]}" bench --config reference --steps "$steps")
-  /usr/bin/python3 scripts/bench_mae_pytorch.py --threads "$threads" --steps "$steps" > "$python_out"
-  TS="$ts" ROUND="$round" /usr/bin/python3 - "$python_out" <<'EOF'
+
+# one config at one thread count: TorchSharp, then PyTorch; prints a paragraph with the ratio
+compare() {
+  local config=$1 n=$2 ts
+  ts=$(OMP_NUM_THREADS=$n "${nbssl[@]}" bench --config "$config" --steps "$steps")
+  OMP_NUM_THREADS=$n /usr/bin/python3 scripts/bench_mae_pytorch.py --config "$config" --threads "$n" --steps "$steps" > "$python_out"
+  TS="$ts" ROUND="$round" CONFIG="$config" /usr/bin/python3 - "$python_out" <<'PY'
 import json, os, re, sys
 ts = os.environ["TS"]
 pt = json.load(open(sys.argv[1]))
@@ -39,10 +42,15 @@ ts_params = int(re.search(r"([\d,]+) parameters", ts).group(1).replace(",", ""))
 ts_torch = re.search(r"(TorchSharp[^\n]*)", ts).group(1).strip()
 peak, flop = pt["matmul_2048_gflops"], pt["step_gflop_per_image"]
 share = lambda rate: 100 * rate * flop / peak
-print(f"round {os.environ['ROUND']}: MAE reference step (batch {pt['batch']}, {ts_params:,} parameters; PyTorch counts {pt['parameters']:,})")
+print(f"round {os.environ['ROUND']}: MAE {os.environ['CONFIG']} step (batch {pt['batch']}, {pt['threads']} thread(s), {ts_params:,} parameters; PyTorch counts {pt['parameters']:,})")
 print(f"  TorchSharp  {ts_rate:7.1f} img/s   peak RSS {ts_rss:6.0f} MiB   {share(ts_rate):4.1f} % of the matmul peak   ({ts_torch})")
-print(f"  PyTorch     {pt['images_per_s']:7.1f} img/s   peak RSS {pt['peak_rss_mib']:6.0f} MiB   {share(pt['images_per_s']):4.1f} % of the matmul peak   ({pt['framework']}, {pt['threads']} threads)")
+print(f"  PyTorch     {pt['images_per_s']:7.1f} img/s   peak RSS {pt['peak_rss_mib']:6.0f} MiB   {share(pt['images_per_s']):4.1f} % of the matmul peak   ({pt['framework']})")
 print(f"  ratio TorchSharp / PyTorch: {ts_rate / pt['images_per_s']:.2f}x img/s, {ts_rss / pt['peak_rss_mib']:.2f}x peak RSS")
-print(f"  2048² fp32 matmul (PyTorch): {peak:.1f} GFLOP/s; the step: {flop:.3f} GFLOP per image (forward matmuls x 3)")
-EOF
+print(f"  2048² fp32 matmul (PyTorch, same threads): {peak:.1f} GFLOP/s; the step: {flop:.3f} GFLOP per image (forward matmuls x 3)")
+PY
+}
+
+for round in $(seq 1 "$rounds"); do
+  compare reference "$threads"   # the reference step
+  compare notebook 1             # the notebooks' quick step, one thread
 done

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The `nbssl bench --config reference` MAE pretraining step, in PyTorch, for scripts/bench-vs-pytorch.sh.
+"""The `nbssl bench --config reference` (or `notebook`) MAE pretraining step, in PyTorch, for scripts/bench-vs-pytorch.sh.
 
 Same model (the official models_mae.py, as re-implemented line for line in the parity fixture's
 make_fixture.py), same config (32x32 RGB, patch 4, encoder 192 wide x 6 blocks x 3 heads, decoder 128 x 2 x 4,
@@ -11,7 +11,7 @@ loss.item()).
 
 Prints one JSON line: images/s, peak RSS (VmHWM), a 2048x2048 fp32 matmul's GFLOP/s, and the step's
 analytic FLOPs per image (forward matmuls x 3 for forward + backward).
-Usage: /usr/bin/python3 scripts/bench_mae_pytorch.py [--threads 2] [--steps 10]
+Usage: /usr/bin/python3 scripts/bench_mae_pytorch.py [--config reference|notebook] [--threads 2] [--steps 10]
 """
 import argparse
 import json
@@ -28,9 +28,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "NotebookSsl.Tests", "Fixtures", "mae_parity"))
 from make_fixture import MaskedAutoencoderViT  # noqa: E402  (the official model, line for line)
 
-REFERENCE = dict(img_size=32, patch_size=4, in_chans=3, embed_dim=192, depth=6, num_heads=3,
-                 decoder_embed_dim=128, decoder_depth=2, decoder_num_heads=4, mlp_ratio=4.0)
-BATCH, MASK_RATIO = 128, 0.75
+CONFIGS = {
+    # nbssl bench --config reference: 3.1M parameters, batch 128
+    "reference": (dict(img_size=32, patch_size=4, in_chans=3, embed_dim=192, depth=6, num_heads=3,
+                       decoder_embed_dim=128, decoder_depth=2, decoder_num_heads=4, mlp_ratio=4.0), 128),
+    # nbssl bench --config notebook: the notebooks' quick MAE (StudySize.Quick.Mae), batch 64
+    "notebook": (dict(img_size=28, patch_size=4, in_chans=1, embed_dim=64, depth=4, num_heads=4,
+                      decoder_embed_dim=64, decoder_depth=3, decoder_num_heads=4, mlp_ratio=4.0), 64),
+}
+MASK_RATIO = 0.75
 
 
 def peak_rss_mib():
@@ -78,41 +84,43 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="reference")
     args = ap.parse_args()
+    cfg, batch_size = CONFIGS[args.config]
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
-    model = MaskedAutoencoderViT(**REFERENCE, norm_layer=partial(nn.LayerNorm, eps=1e-6), norm_pix_loss=True)
+    model = MaskedAutoencoderViT(**cfg, norm_layer=partial(nn.LayerNorm, eps=1e-6), norm_pix_loss=True)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     groups = [{"params": [p for n, p in named if not no_decay(n, p)], "weight_decay": 0.05},
               {"params": [p for n, p in named if no_decay(n, p)], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=1e-4, betas=(0.9, 0.95))
     params = sum(p.numel() for _, p in named)
 
-    images = torch.rand(BATCH * 4, 3, REFERENCE["img_size"], REFERENCE["img_size"])
-    L = (REFERENCE["img_size"] // REFERENCE["patch_size"]) ** 2
+    images = torch.rand(batch_size * 4, cfg["in_chans"], cfg["img_size"], cfg["img_size"])
+    L = (cfg["img_size"] // cfg["patch_size"]) ** 2
     model.train()
     rates, step = [], 0
     while step < args.warmup + args.steps:
         order = torch.randperm(images.shape[0])
-        for i in range(images.shape[0] // BATCH):
+        for i in range(images.shape[0] // batch_size):
             if step >= args.warmup + args.steps:
                 break
             t = time.perf_counter()
-            batch = images.index_select(0, order[i * BATCH:(i + 1) * BATCH])
+            batch = images.index_select(0, order[i * batch_size:(i + 1) * batch_size])
             opt.zero_grad()
-            loss, _, _, _, _ = model(batch, MASK_RATIO, torch.rand(BATCH, L))
+            loss, _, _, _, _ = model(batch, MASK_RATIO, torch.rand(batch_size, L))
             loss.backward()
             opt.step()
             loss.item()
             if step >= args.warmup:
-                rates.append(BATCH / (time.perf_counter() - t))
+                rates.append(batch_size / (time.perf_counter() - t))
             step += 1
 
     print(json.dumps({
         "framework": f"PyTorch {torch.__version__}", "threads": torch.get_num_threads(), "parameters": params,
-        "batch": BATCH, "images_per_s": statistics.median(rates), "peak_rss_mib": peak_rss_mib(),
-        "matmul_2048_gflops": matmul_gflops(), "step_gflop_per_image": step_flops_per_image(REFERENCE, MASK_RATIO) / 1e9,
+        "batch": batch_size, "images_per_s": statistics.median(rates), "peak_rss_mib": peak_rss_mib(),
+        "matmul_2048_gflops": matmul_gflops(), "step_gflop_per_image": step_flops_per_image(cfg, MASK_RATIO) / 1e9,
     }))
 
 

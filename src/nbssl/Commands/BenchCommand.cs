@@ -9,8 +9,8 @@ static class BenchCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "smoke, quick, full or reference", DefaultValueFactory = _ => "reference" };
-        config.AcceptOnlyFromAmong("smoke", "quick", "full", "reference");
+        var config = new Option<string>("--config") { Description = "notebook (the notebooks' quick MAE step; run it with OMP_NUM_THREADS=1, as the notebooks train), smoke, quick, full (the main job's) or reference", DefaultValueFactory = _ => "reference" };
+        config.AcceptOnlyFromAmong("notebook", "smoke", "quick", "full", "reference");
         var steps = new Option<int>("--steps") { Description = "timed steps (at least 1)", DefaultValueFactory = _ => 10 };
         steps.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"--steps must be at least 1, got {r.GetValueOrDefault<int>()}"); });
         var command = new Command("bench", "Prints MAE pretraining images/s and peak resident memory for a named configuration.") { config, steps };

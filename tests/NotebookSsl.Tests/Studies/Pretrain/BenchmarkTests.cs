@@ -12,3 +12,17 @@ public class BenchmarkTests
         Assert.Equal("warmupSteps", Assert.Throws<ArgumentOutOfRangeException>(() => Benchmark.Run("smoke", warmupSteps: 0)).ParamName);
     }
 }
+
+public class NotebookBenchmarkTests
+{
+    [Fact]
+    public void The_notebook_benchmark_times_the_step_the_notebooks_train()
+    {
+        var (mae, batch) = Benchmark.Configs["notebook"];
+        Assert.Equal(NotebookSsl.Studies.StudySize.Quick.Mae, mae);
+        Assert.Equal(NotebookSsl.Studies.StudySize.Quick.Pretrain.BatchSize, batch);
+        var result = Benchmark.Run("notebook", warmupSteps: 1, timedSteps: 1);
+        Assert.Equal(batch, result.BatchSize);
+        Assert.True(result.ImagesPerSecond > 0);
+    }
+}
