@@ -62,7 +62,7 @@ public sealed class Evaluation
     public RunStore? Store { get; }
     /// <summary>The frozen probes' training images (and the pretraining images of the size).</summary>
     public ImageDataset Train { get; }
-    /// <summary>The few-label subset fine-tuning uses: the first <see cref="EvalProtocol.FineTuneImages"/> of <see cref="Train"/>.</summary>
+    /// <summary>The labelled images fine-tuning uses: the first <see cref="EvalProtocol.FineTuneImages"/> of <see cref="Train"/> (all of them at quick and full).</summary>
     public ImageDataset FineTuneSet { get; }
     /// <summary>The held-out images every probe scores.</summary>
     public ImageDataset Test { get; }
@@ -97,30 +97,17 @@ public sealed class Evaluation
         Shapes.Image(Test.Images[..1], shape);
         var p = Protocol;
         int classes = Train.NumClasses;
-        (Tensor Train, Tensor Test)? features = null;
-        (Tensor Train, Tensor Test) Features() => features ??= (
+        using var features = new FeaturePair(() => (
             Probes.Features.Extract(encoder(), Train.Images, p.Feature),     // [N, D]
-            Probes.Features.Extract(encoder(), Test.Images, p.Feature));     // [M, D]
-        try
-        {
-            double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
-                : Kept(Key(probe, run, seed), () => { log?.Invoke($"{probe} probe of {run} (seed {seed})"); return compute(); });
-
-            return new ProbeScores(
-                Stored(Probe.Linear, () =>
-                    LinearProbe.Converged(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.LinearIterations, p.LinearWeightDecay).Accuracy),
-                Stored(Probe.Knn, () =>
-                    Knn.OnFeatures(Features().Train, Train.Labels, Features().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
-                Stored(Probe.FineTune, () =>
-                    FineTuning.Run(encoder(), FineTuneSet.Images, FineTuneSet.Labels, Test.Images, Test.Labels, classes,
-                        p.FineTune with { Seed = seed }, p.LayerDecay, mixup: p.FineTuneMixup).Accuracy),
-                Stored(Probe.Attentive, () =>
-                    AttentiveProbe.Run(encoder(), Train.Images, Train.Labels, Test.Images, Test.Labels, classes, p.Attentive with { Seed = seed }).Accuracy));
-        }
-        finally
-        {
-            if (features is { } f) { f.Train.Dispose(); f.Test.Dispose(); }
-        }
+            Probes.Features.Extract(encoder(), Test.Images, p.Feature)));    // [M, D]
+        return new ProbeScores(
+            Stored(probes, Probe.Linear, run, seed, () => LinearOn(features.Value)),
+            Stored(probes, Probe.Knn, run, seed, () => KnnOn(features.Value)),
+            Stored(probes, Probe.FineTune, run, seed, () =>
+                FineTuning.Run(encoder(), FineTuneSet.Images, FineTuneSet.Labels, Test.Images, Test.Labels, classes,
+                    p.FineTune with { Seed = seed }, p.LayerDecay, mixup: p.FineTuneMixup).Accuracy),
+            Stored(probes, Probe.Attentive, run, seed, () =>
+                AttentiveProbe.Run(encoder(), Train.Images, Train.Labels, Test.Images, Test.Labels, classes, p.Attentive with { Seed = seed }).Accuracy));
     }
 
     /// <summary>
@@ -130,39 +117,50 @@ public sealed class Evaluation
     /// </summary>
     public ProbeScores RawPixels(int seed, Probe probes = Probe.Standard, int patchSize = 4)
     {
-        var p = Protocol;
-        int classes = Train.NumClasses;
         const string name = "raw-pixels-standardised";
-        (Tensor Train, Tensor Test)? pixels = null;
-        (Tensor Train, Tensor Test) Pixels() => pixels ??= Probes.RawPixels.Standardised(Train.Images, Test.Images);   // [N, P], [M, P]
-        try
+        using var pixels = new FeaturePair(() => Probes.RawPixels.Standardised(Train.Images, Test.Images));   // [N, P], [M, P]
+        return new ProbeScores(
+            Stored(probes, Probe.Linear, name, seed, () => LinearOn(pixels.Value)),
+            Stored(probes, Probe.Knn, name, seed, () => KnnOn(pixels.Value)),
+            double.NaN,
+            Stored(probes, Probe.Attentive, $"{name}-p{patchSize}", seed, () =>
+            {
+                using var scope = NewDisposeScope();
+                var trainPatches = Patches.Patchify(Train.Images, patchSize);   // [N, L, p²C]
+                var testPatches = Patches.Patchify(Test.Images, patchSize);     // [M, L, p²C]
+                return AttentiveProbe.OnTokens(trainPatches, Train.Labels, testPatches, Test.Labels, Train.NumClasses, heads: 1,
+                    Protocol.Attentive with { Seed = seed }).Accuracy;
+            }));
+    }
+
+    // the protocol's frozen probes on a pair of cached [N, D] / [M, D] features (an encoder's, or the pixels)
+    double LinearOn((Tensor Train, Tensor Test) f) =>
+        LinearProbe.Converged(f.Train, Train.Labels, f.Test, Test.Labels, Train.NumClasses, Protocol.LinearIterations, Protocol.LinearWeightDecay).Accuracy;
+
+    double KnnOn((Tensor Train, Tensor Test) f) =>
+        Knn.OnFeatures(f.Train, Train.Labels, f.Test, Test.Labels, Train.NumClasses, Protocol.KnnK, Protocol.KnnTemperature).Accuracy;
+
+    // a probe's score, if asked for: from the store, or computed now (and stored when there is a store)
+    double Stored(Probe asked, Probe probe, string run, int seed, Func<double> compute)
+    {
+        if (!asked.HasFlag(probe)) return double.NaN;
+        double Compute() { log?.Invoke($"{probe} probe of {run} (seed {seed})"); return compute(); }
+        return Store is null ? Compute() : Store.GetOrCompute(Key(probe, run, seed), Compute).Metrics;
+    }
+
+    /// <summary>Train and test features computed at the first use (a probe that is stored needs none), disposed with the pair.</summary>
+    sealed class FeaturePair(Func<(Tensor Train, Tensor Test)> compute) : IDisposable
+    {
+        (Tensor Train, Tensor Test)? value;
+        public (Tensor Train, Tensor Test) Value => value ??= compute();
+        public void Dispose()
         {
-            double Stored(Probe probe, Func<double> compute) => !probes.HasFlag(probe) ? double.NaN
-                : Kept(Key(probe, probe == Probe.Attentive ? $"{name}-p{patchSize}" : name, seed), compute);
-            return new ProbeScores(
-                Stored(Probe.Linear, () =>
-                    LinearProbe.Converged(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.LinearIterations, p.LinearWeightDecay).Accuracy),
-                Stored(Probe.Knn, () =>
-                    Knn.OnFeatures(Pixels().Train, Train.Labels, Pixels().Test, Test.Labels, classes, p.KnnK, p.KnnTemperature).Accuracy),
-                double.NaN,
-                Stored(Probe.Attentive, () =>
-                {
-                    using var scope = NewDisposeScope();
-                    var trainPatches = Patches.Patchify(Train.Images, patchSize);   // [N, L, p²C]
-                    var testPatches = Patches.Patchify(Test.Images, patchSize);     // [M, L, p²C]
-                    return AttentiveProbe.OnTokens(trainPatches, Train.Labels, testPatches, Test.Labels, classes, heads: 1, p.Attentive with { Seed = seed }).Accuracy;
-                }));
-        }
-        finally
-        {
-            if (pixels is { } x) { x.Train.Dispose(); x.Test.Dispose(); }
+            if (value is { } v) { v.Train.Dispose(); v.Test.Dispose(); }
         }
     }
 
     /// <summary>The name a random-init encoder's probes are stored under.</summary>
     public static string RandomInitName(VitConfig c, int seed) => $"random-init-vit{c.Depth}x{c.Width}h{c.Heads}p{c.PatchSize}-{seed}";
-
-    double Kept(RunKey key, Func<double> compute) => Store is null ? compute() : Store.GetOrCompute(key, compute).Metrics;
 
     // a probe's score is defined by the encoder's run, the data, the probe's part of the protocol and the seed
     RunKey Key(Probe probe, string run, int seed)
