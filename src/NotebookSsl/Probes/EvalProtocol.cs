@@ -99,8 +99,8 @@ public sealed record EvalProtocol
             Attentive = AttentiveProbe.DefaultConfig with { Epochs = 2, BatchSize = 32, WarmupEpochs = 0.5 },
         },
         // minutes: fine-tuning on every labelled image (as MAE's protocol: the fine-tune and the frozen probes see the same
-        // labels), 12 epochs of 4,096 images at batch 64 and lr 1e-3 (768 steps, about 75 s with one thread), layer decay
-        // 0.75, no mixup. Random init under it (scripts/protocol-check, 3 seeds): fine-tune 79.5 ± 1.4 % against its own
+        // labels), 12 epochs of 4,096 images at batch 64 and lr 1e-3 (768 steps; not timed on a quiet machine: one seed's
+        // three probes took 88 s beside other jobs), layer decay 0.75, no mixup. Random init under it (scripts/protocol-check, 3 seeds): fine-tune 79.5 ± 1.4 % against its own
         // converged linear probe 74.8 ± 0.5 %, above it at every seed (by 3.7 to 6.6 points). 8 epochs (76.4 ± 1.5 %) fell below the linear probe
         // at one seed; notebook 01's 410-label mixup fine-tune (50 epochs) reached 70.8 ± 1.1 %, 4 points short of it
         RunSize.Quick => new EvalProtocol

@@ -90,7 +90,8 @@ public sealed record StudySize
     /// <summary>
     /// Minutes on a 2-core CPU. Notebook 01's MAE, the one scripts/recipe-search measured: a 4-block, 64-wide ViT on a 7×7
     /// grid, 512 pretraining steps of 64 images (8 epochs of 4,096), lr 2e-3, a 3-block decoder at the encoder's width; no
-    /// augmentation (at 8 epochs the masks are the augmentation). About 45 s per MAE with one thread.
+    /// augmentation (at 8 epochs the masks are the augmentation). Notebook 01's last quick run, the same MAE, recorded
+    /// 50–59 s of pretraining per seed with one thread, beside another job.
     /// </summary>
     public static StudySize Quick { get; } = Sized(RunSize.Quick,
         encoder: new VitConfig { Width = 64, Depth = 4, Heads = 4 },
