@@ -14,30 +14,39 @@ namespace NotebookSsl.Notebooks.Display;
 /// A loss chart drawn while training runs, one line per curve (an arm at a seed): <c>var curves = new LiveCurves();</c>
 /// then pass <c>curves.For("MAE", seed)</c> as a pretraining's <c>onStep</c>. A stored run is loaded, not trained, and
 /// draws nothing. The chart is shown when the first step arrives and redrawn every <paramref name="every"/> steps.
+/// Runs training side by side (<see cref="Runs.ParallelRuns"/>) draw on the same chart, one line each: the callbacks may
+/// come from several threads.
 /// </summary>
 public sealed class LiveCurves(string yTitle = "training loss", int every = 10)
 {
     readonly Dictionary<string, List<double>> curves = new();
+    readonly object gate = new();
     DisplayHandle? handle;
 
     /// <summary>The step callback of one curve.</summary>
     public Action<StepRecord> For(string arm, int seed) => step =>
     {
         var name = $"{arm} (seed {seed})";
-        if (!curves.TryGetValue(name, out var list)) curves[name] = list = new List<double>();
-        list.Add(step.Loss);
-        if (handle is null) handle = DisplayFunctions.display(Chart());
-        else if (list.Count % every == 0) handle.Update(Chart());
+        lock (gate)
+        {
+            if (!curves.TryGetValue(name, out var list)) curves[name] = list = new List<double>();
+            list.Add(step.Loss);
+            if (handle is null) handle = DisplayFunctions.display(Chart());
+            else if (list.Count % every == 0) handle.Update(Chart());
+        }
     };
 
     /// <summary>Draws the last steps (call after the loop).</summary>
-    public void Done() => handle?.Update(Chart());
+    public void Done() { lock (gate) handle?.Update(Chart()); }
 
     /// <summary>The curves so far.</summary>
-    public GChart Chart() =>
-        Plotly.NET.CSharp.Chart.Combine(curves.Select(kv => (GChart)Plotly.NET.CSharp.Chart.Line<int, double, string>(
-                x: Enumerable.Range(1, kv.Value.Count).ToArray(), y: kv.Value.ToArray(), Name: kv.Key)))
-            .WithXAxisStyle<int, int, string>(TitleText: "step").WithYAxisStyle<double, double, string>(TitleText: yTitle).WithSize(800, 380);
+    public GChart Chart()
+    {
+        lock (gate)
+            return Plotly.NET.CSharp.Chart.Combine(curves.Select(kv => (GChart)Plotly.NET.CSharp.Chart.Line<int, double, string>(
+                    x: Enumerable.Range(1, kv.Value.Count).ToArray(), y: kv.Value.ToArray(), Name: kv.Key)))
+                .WithXAxisStyle<int, int, string>(TitleText: "step").WithYAxisStyle<double, double, string>(TitleText: yTitle).WithSize(800, 380);
+    }
 }
 
 /// <summary>The tables and charts every comparison shows, once: mean ± std per arm and probe, and the claims.</summary>

@@ -19,8 +19,8 @@ public sealed class Attention : Module<Tensor, Tensor>
     {
         this.heads = heads;
         scale = Math.Pow(width / heads, -0.5);
-        qkv = Linear(width, width * 3);
-        proj = Linear(width, width);
+        qkv = Init.Linear(width, width * 3);
+        proj = Init.Linear(width, width);
         RegisterComponents();
     }
 

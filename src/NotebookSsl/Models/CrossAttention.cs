@@ -21,10 +21,10 @@ public sealed class CrossAttention : Module<Tensor, Tensor>
         if (heads < 1 || width % heads != 0) throw new ArgumentException($"Heads {heads} must divide the width {width}.");
         (this.heads, this.width) = (heads, width);
         scale = Math.Pow(width / heads, -0.5);
-        q = Linear(width, width);
-        k = Linear(width, width, hasBias: false);
-        v = Linear(width, width);
-        proj = Linear(width, width);
+        q = Init.Linear(width, width);
+        k = Init.Linear(width, width, hasBias: false);
+        v = Init.Linear(width, width);
+        proj = Init.Linear(width, width);
         RegisterComponents();
     }
 

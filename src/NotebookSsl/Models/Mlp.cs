@@ -12,8 +12,8 @@ public sealed class Mlp : Module<Tensor, Tensor>
 
     public Mlp(int width, int hidden) : base(nameof(Mlp))
     {
-        fc1 = Linear(width, hidden);
-        fc2 = Linear(hidden, width);
+        fc1 = Init.Linear(width, hidden);
+        fc2 = Init.Linear(hidden, width);
         RegisterComponents();
     }
 

@@ -13,7 +13,7 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
     public PatchEmbed(VitConfig config) : base(nameof(PatchEmbed))
     {
         this.config = config;
-        proj = Conv2d(config.Channels, config.Width, config.PatchSize, stride: config.PatchSize);
+        proj = Init.Conv2d(config.Channels, config.Width, config.PatchSize, stride: config.PatchSize);
         RegisterComponents();
     }
 

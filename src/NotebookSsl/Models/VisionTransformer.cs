@@ -35,7 +35,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
         norm = LayerNorm(config.Width, eps: 1e-6);
         RegisterComponents();
         Init.MaeWeights(this);
-        using (no_grad()) init.normal_(cls_token, std: 0.02);
+        using (no_grad()) Init.Normal(cls_token, 0.02);
     }
 
     /// <summary>Patch tokens with their position embedding, no cls token: [N, L, D].</summary>

@@ -39,12 +39,12 @@ public static class AttentiveProbe
             norm1_v = LayerNorm(width, eps: 1e-6);
             cross_attn = new CrossAttention(width, heads);
             bn = BatchNorm1d(width, eps: 1e-6, affine: false);
-            head = Linear(width, classes);
+            head = Init.Linear(width, classes);
             RegisterComponents();
             Init.MaeWeights(cross_attn);
             using var _ = no_grad();
-            init.trunc_normal_(query_token, std: 0.02);
-            init.trunc_normal_(head.weight!, std: 0.01);
+            Init.TruncNormal(query_token, 0.02);
+            Init.TruncNormal(head.weight!, 0.01);
             init.zeros_(head.bias!);
         }
 
@@ -79,8 +79,7 @@ public static class AttentiveProbe
             throw new ArgumentException($"Tokens must be [N, T, D] and [M, T', D], got {Shapes.Of(trainTokens)} and {Shapes.Of(testTokens)}.");
         if (numClasses < 2) throw new ArgumentException($"A probe needs at least 2 classes, got {numClasses}.");
         config ??= DefaultConfig;
-        Seeds.Set(config.Seed);
-        using var probe = new Head((int)trainTokens.shape[2], heads, numClasses);
+        using var probe = Seeds.Build(config.Seed, () => new Head((int)trainTokens.shape[2], heads, numClasses));
         var steps = Trainer.Steps(probe, trainTokens, trainLabels,
                      (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config)
             .Collect(onStep);

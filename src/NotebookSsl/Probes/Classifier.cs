@@ -21,10 +21,10 @@ public sealed class Classifier : Module<Tensor, Tensor>
         if (numClasses < 2) throw new ArgumentException($"A classifier needs at least 2 classes, got {numClasses}.");
         this.encoder = encoder;
         fc_norm = LayerNorm(encoder.Config.Width, eps: 1e-6);
-        head = Linear(encoder.Config.Width, numClasses);
+        head = Init.Linear(encoder.Config.Width, numClasses);
         RegisterComponents();
         using var _ = no_grad();
-        init.trunc_normal_(head.weight!, std: 2e-5);   // main_finetune.py
+        Init.TruncNormal(head.weight!, 2e-5);   // main_finetune.py
         init.zeros_(head.bias!);
     }
 

@@ -70,12 +70,12 @@ public sealed class Evaluation
     /// <summary>
     /// The asked-for probes of <paramref name="encoder"/>, named by <paramref name="run"/> (its run folder's name, or a
     /// baseline's name): each from the store, or run now and stored. <paramref name="seed"/> seeds the probes' heads,
-    /// data order and mixup.
+    /// data order and mixup. <paramref name="cancel"/> stops a fine-tune within a step (nothing is stored then).
     /// </summary>
-    public ProbeScores Score(VisionTransformer encoder, string run, int seed, Probe probes = Probe.Standard)
+    public ProbeScores Score(VisionTransformer encoder, string run, int seed, Probe probes = Probe.Standard, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        return ScoreLazily(() => encoder, encoder.Config, run, seed, probes);
+        return ScoreLazily(() => encoder, encoder.Config, run, seed, probes, cancel);
     }
 
     /// <summary>
@@ -83,15 +83,15 @@ public sealed class Evaluation
     /// <paramref name="seed"/>, never trained, through the same probes (stored like any encoder's; built only when a
     /// probe is not stored yet).
     /// </summary>
-    public ProbeScores RandomInit(VitConfig config, int seed, Probe probes = Probe.Standard)
+    public ProbeScores RandomInit(VitConfig config, int seed, Probe probes = Probe.Standard, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         VisionTransformer? encoder = null;
-        try { return ScoreLazily(() => encoder ??= Probes.RandomInit.Encoder(config, seed), config, RandomInitName(config, seed), seed, probes); }
+        try { return ScoreLazily(() => encoder ??= Probes.RandomInit.Encoder(config, seed), config, RandomInitName(config, seed), seed, probes, cancel); }
         finally { encoder?.Dispose(); }
     }
 
-    ProbeScores ScoreLazily(Func<VisionTransformer> encoder, VitConfig shape, string run, int seed, Probe probes)
+    ProbeScores ScoreLazily(Func<VisionTransformer> encoder, VitConfig shape, string run, int seed, Probe probes, CancellationToken cancel)
     {
         if (string.IsNullOrWhiteSpace(run)) throw new ArgumentException("Name the encoder's run (its folder name or a baseline's name).", nameof(run));
         Shapes.Image(Test.Images[..1], shape);
@@ -104,8 +104,12 @@ public sealed class Evaluation
             Stored(probes, Probe.Linear, run, seed, () => LinearOn(features.Value)),
             Stored(probes, Probe.Knn, run, seed, () => KnnOn(features.Value)),
             Stored(probes, Probe.FineTune, run, seed, () =>
-                FineTuning.Run(encoder(), FineTuneSet.Images, FineTuneSet.Labels, Test.Images, Test.Labels, classes,
-                    p.FineTune with { Seed = seed }, p.LayerDecay, mixup: p.FineTuneMixup).Accuracy),
+            {
+                var accuracy = FineTuning.Run(encoder(), FineTuneSet.Images, FineTuneSet.Labels, Test.Images, Test.Labels, classes,
+                    p.FineTune with { Seed = seed }, p.LayerDecay, cancel: cancel, mixup: p.FineTuneMixup).Accuracy;
+                cancel.ThrowIfCancellationRequested();   // a fine-tune cut short is not a score: nothing stored
+                return accuracy;
+            }),
             Stored(probes, Probe.Attentive, run, seed, () =>
                 AttentiveProbe.Run(encoder(), Train.Images, Train.Labels, Test.Images, Test.Labels, classes, p.Attentive with { Seed = seed }).Accuracy));
     }

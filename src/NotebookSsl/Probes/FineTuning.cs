@@ -30,8 +30,7 @@ public static class FineTuning
         config ??= DefaultConfig;
         mixup?.Validate();
         if (mixup is not null && config.BatchSize % 2 != 0) throw new ArgumentException($"Mixup needs an even batch size, got {config.BatchSize}.");
-        Seeds.Set(config.Seed);
-        using var model = new Classifier(Copy(encoder), numClasses);
+        using var model = Seeds.Build(config.Seed, () => new Classifier(Copy(encoder), numClasses));
         var steps = Trainer.Steps(model, trainImages, trainLabels,
                      (x, y, g) =>
                      {

@@ -26,10 +26,10 @@ public static class LinearProbe
         public Head(int width, int classes) : base(nameof(Head))
         {
             bn = BatchNorm1d(width, eps: 1e-6, affine: false);
-            head = Linear(width, classes);
+            head = Init.Linear(width, classes);
             RegisterComponents();
             using var _ = no_grad();
-            init.trunc_normal_(head.weight!, std: 0.01);
+            Init.TruncNormal(head.weight!, 0.01);
             init.zeros_(head.bias!);
         }
 
@@ -105,8 +105,7 @@ public static class LinearProbe
         ProbeLabels.Check(trainLabels, trainFeatures.shape[0], numClasses, nameof(trainLabels));
         ProbeLabels.Check(testLabels, testFeatures.shape[0], numClasses, nameof(testLabels));
         config ??= DefaultConfig;
-        Seeds.Set(config.Seed);
-        using var probe = new Head((int)trainFeatures.shape[1], numClasses);
+        using var probe = Seeds.Build(config.Seed, () => new Head((int)trainFeatures.shape[1], numClasses));
         var steps = Trainer.Steps(probe, trainFeatures, trainLabels,
                      (x, y, _) => functional.cross_entropy(probe.forward(x), y!), config, cancel: cancel)
             .Collect(onStep);

@@ -10,11 +10,10 @@ namespace NotebookSsl.Probes;
 /// </summary>
 public static class RandomInit
 {
-    /// <summary>A new encoder of <paramref name="config"/>'s shape, initialised from <paramref name="seed"/> (the global generator is reseeded).</summary>
+    /// <summary>A new encoder of <paramref name="config"/>'s shape, initialised from <paramref name="seed"/> (its own generator: <see cref="Seeds.Build{T}"/>).</summary>
     public static VisionTransformer Encoder(VitConfig config, int seed)
     {
         ArgumentNullException.ThrowIfNull(config);
-        Seeds.Set(seed);
-        return new VisionTransformer(config);
+        return Seeds.Build(seed, () => new VisionTransformer(config));
     }
 }

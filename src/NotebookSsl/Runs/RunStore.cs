@@ -142,9 +142,8 @@ public sealed class RunStore
 
     /// <summary>
     /// The stored run of <paramref name="key"/> loaded into a fresh <paramref name="build"/>(), or, when there
-    /// is none, <paramref name="train"/> run on a fresh build() and the result stored. Seed the generator
-    /// inside <paramref name="build"/> (e.g. <see cref="Training.Seeds.Set"/>) so a trained and a loaded run
-    /// start alike. While one caller (a process, or a thread of this one) trains a key, another asking for the
+    /// is none, <paramref name="train"/> run on a fresh build() and the result stored. Seed the build
+    /// (e.g. <c>() =&gt; Seeds.Build(seed, ...)</c>) so a trained and a loaded run start alike. While one caller (a process, or a thread of this one) trains a key, another asking for the
     /// same key waits for it, says so, and then loads its run; different keys never wait for each other.
     /// </summary>
     public StoredRun<TModel, TMetrics> GetOrTrain<TModel, TMetrics>(RunKey key, Func<TModel> build, Func<TModel, TMetrics> train)

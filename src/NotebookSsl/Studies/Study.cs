@@ -84,7 +84,7 @@ public sealed class Study
     {
         ArgumentNullException.ThrowIfNull(method);
         var key = KeyOf(method, seed);
-        var run = Store.GetOrTrain(key, () => { Seeds.Set(seed); return method.Build(); }, model =>
+        var run = Store.GetOrTrain(key, () => Seeds.Build(seed, method.Build), model =>
         {
             log?.Invoke($"pretraining {method.Name}, seed {seed} ({key})");
             var clock = Stopwatch.StartNew();
@@ -97,19 +97,20 @@ public sealed class Study
         return new Pretrained(method, seed, run.Model, method.EncoderOf(run.Model), run.Metrics, run.Loaded, Path.GetFileName(run.Folder));
     }
 
-    /// <summary>A pretrained encoder's probes under the protocol (stored beside its run).</summary>
-    public Probes.ProbeScores Score(Pretrained pretrained, Probe probes = Probe.Standard) =>
-        Evaluation.Score(pretrained.Encoder, pretrained.Run, pretrained.Seed, probes);
+    /// <summary>A pretrained encoder's probes under the protocol (stored beside its run); <paramref name="cancel"/> stops a fine-tune within a step.</summary>
+    public Probes.ProbeScores Score(Pretrained pretrained, Probe probes = Probe.Standard, CancellationToken cancel = default) =>
+        Evaluation.Score(pretrained.Encoder, pretrained.Run, pretrained.Seed, probes, cancel);
 
     /// <summary>Pretrains and scores one arm at one seed (frees the model after): one row of a comparison.</summary>
     public ArmRun Run(PretrainMethod method, int seed, Probe probes = Probe.Standard, Action<StepRecord>? onStep = null, CancellationToken cancel = default)
     {
         using var run = Pretrain(method, seed, onStep, cancel);
-        return new ArmRun(method.Name, seed, Score(run, probes), run.Record.FinalLoss, run.Record.Seconds);
+        return new ArmRun(method.Name, seed, Score(run, probes, cancel), run.Record.FinalLoss, run.Record.Seconds);
     }
 
     /// <summary>The random-init baseline: the size's encoder, never trained, through the same probes.</summary>
-    public ArmRun RandomInit(int seed, Probe probes = Probe.Standard) => new("random init", seed, Evaluation.RandomInit(Size.Encoder, seed, probes));
+    public ArmRun RandomInit(int seed, Probe probes = Probe.Standard, CancellationToken cancel = default) =>
+        new("random init", seed, Evaluation.RandomInit(Size.Encoder, seed, probes, cancel));
 
     /// <summary>The raw-pixel baseline: the same frozen probes on the standardised pixels (no fine-tune).</summary>
     public ArmRun RawPixels(int seed, Probe probes = Probe.Standard) =>

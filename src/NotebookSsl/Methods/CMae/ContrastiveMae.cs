@@ -102,7 +102,7 @@ public sealed class CMaeBranch : Module
         position = PosEmbed.SinCos2D(enc.Width, enc.GridSize, clsToken: false).unsqueeze(0);
         RegisterComponents();
         using var _ = no_grad();
-        init.normal_(mask_token, std: 0.02);   // as MAE's decoder mask token
+        Init.Normal(mask_token, 0.02);   // as MAE's decoder mask token
     }
 
     public VisionTransformer Encoder => encoder;
@@ -179,7 +179,7 @@ public sealed class ContrastiveMae : Module
 
     /// <summary>Linear → GELU → Linear: the paper's 2-layer projector and predictor.</summary>
     internal static Sequential Mlp(int input, int hidden, int output) =>
-        Sequential(Linear(input, hidden), GELU(), Linear(hidden, output));
+        Sequential(Init.Linear(input, hidden), GELU(), Init.Linear(hidden, output));
 
     /// <summary>The two complementary masks [N, L] (1 = masked) of Eq. 6, from noise [N, L]; all zeros without masking.</summary>
     public (Tensor Mask1, Tensor Mask2) Masks(Tensor noise)

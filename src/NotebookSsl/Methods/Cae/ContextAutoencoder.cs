@@ -111,14 +111,14 @@ public sealed class ContextAutoencoder : Module
             for (int i = 0; i < config.DecoderDepth; i++) decoder_blocks.Add(new Block(enc.Width, enc.Heads, enc.MlpRatio));
             norm2 = LayerNorm(enc.Width, eps: 1e-6);
         }
-        head = Linear(enc.Width, enc.PatchDim);
+        head = Init.Linear(enc.Width, enc.PatchDim);
         RegisterComponents();
 
         // the encoder initialised itself; the rest gets MAE's xavier init and a small mask token
         Init.MaeWeights(regressor_blocks);
         Init.MaeWeights(decoder_blocks);
         Init.MaeWeights(head);
-        using (no_grad()) init.normal_(mask_token, std: 0.02);
+        using (no_grad()) Init.Normal(mask_token, 0.02);
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ public sealed class DinoModel : Module
     readonly DinoLoss dino_loss;
     readonly Ema ema;
 
-    /// <summary>Builds student and teacher (seed the global generator first, e.g. <see cref="Seeds.Set"/>); the teacher starts as a copy.</summary>
+    /// <summary>Builds student and teacher (inside <see cref="Seeds.Build{T}"/> for a seeded initialisation); the teacher starts as a copy.</summary>
     public DinoModel(DinoConfig config) : base(nameof(DinoModel))
     {
         Config = config.Validate();

@@ -17,7 +17,7 @@ public sealed class WeightNormLinear : Module<Tensor, Tensor>
     /// <param name="fixNorm">DINO's norm_last_layer: weight_g is set to 1 and frozen, so every row of the weight has norm 1.</param>
     public WeightNormLinear(int inFeatures, int outFeatures, bool fixNorm) : base(nameof(WeightNormLinear))
     {
-        using var init = Linear(inFeatures, outFeatures, hasBias: false);     // nn.Linear's default (Kaiming-uniform) init, as in DINO
+        using var init = Init.Linear(inFeatures, outFeatures, hasBias: false);     // nn.Linear's default (Kaiming-uniform) init, as in DINO
         weight_v = Parameter(init.weight!.detach().clone());
         weight_g = Parameter(ones(outFeatures, 1), requires_grad: !fixNorm);  // DINO: last_layer.weight_g.data.fill_(1)
         RegisterComponents();
@@ -50,18 +50,18 @@ public sealed class DinoHead : Module<Tensor, Tensor>
         if (inDim < 1 || outDim < 1 || hiddenDim < 1 || bottleneckDim < 1)
             throw new ArgumentException($"DINO head sizes must be positive, got in {inDim}, hidden {hiddenDim}, bottleneck {bottleneckDim}, out {outDim}.");
         InDim = inDim;
-        var layers = new List<Module<Tensor, Tensor>> { Linear(inDim, hiddenDim) };
+        var layers = new List<Module<Tensor, Tensor>> { Init.Linear(inDim, hiddenDim) };
         if (useBn) layers.Add(BatchNorm1d(hiddenDim));
         layers.Add(GELU());
-        layers.Add(Linear(hiddenDim, hiddenDim));
+        layers.Add(Init.Linear(hiddenDim, hiddenDim));
         if (useBn) layers.Add(BatchNorm1d(hiddenDim));
         layers.Add(GELU());
-        layers.Add(Linear(hiddenDim, bottleneckDim));
+        layers.Add(Init.Linear(hiddenDim, bottleneckDim));
         mlp = Sequential(layers.Select((m, i) => (i.ToString(), m)).ToArray());
         using (no_grad())
             foreach (var linear in mlp.children().OfType<Linear>())
             {
-                init.trunc_normal_(linear.weight!, std: 0.02);
+                Init.TruncNormal(linear.weight!, 0.02);
                 init.zeros_(linear.bias!);
             }
         last_layer = new WeightNormLinear(bottleneckDim, outDim, normLastLayer);

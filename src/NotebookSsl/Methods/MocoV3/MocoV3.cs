@@ -120,7 +120,7 @@ public sealed class MoCo : Module<Tensor, Tensor, Tensor>
         for (int l = 0; l < layers; l++)
         {
             int dim1 = l == 0 ? inputDim : mlpDim, dim2 = l == layers - 1 ? outputDim : mlpDim;
-            modules.Add(Linear(dim1, dim2, hasBias: false));
+            modules.Add(Init.Linear(dim1, dim2, hasBias: false));
             if (l < layers - 1) { modules.Add(BatchNorm1d(dim2)); modules.Add(ReLU()); }
             else if (lastBn) modules.Add(BatchNorm1d(dim2, affine: false));
         }

@@ -23,8 +23,7 @@ public static class SupervisedTraining
     /// <summary>A classifier on a new, randomly initialised encoder (seeded by <paramref name="seed"/>).</summary>
     public static Classifier Build(VitConfig config, int numClasses, int seed)
     {
-        Seeds.Set(seed);
-        return new Classifier(new VisionTransformer(config), numClasses);
+        return Seeds.Build(seed, () => new Classifier(new VisionTransformer(config), numClasses));
     }
 
     /// <summary>

@@ -76,12 +76,12 @@ public sealed class UniSslModel : Module
         var d = config.Dino;
         student = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer, d.UseBnInHead));
         teacher = new(new VisionTransformer(d.Encoder), new DinoHead(d.Encoder.Width, d.OutDim, d.HiddenDim, d.BottleneckDim, d.NormLastLayer, d.UseBnInHead));
-        pixel_pred = Linear(d.Encoder.Width, config.TargetDim);
+        pixel_pred = Init.Linear(d.Encoder.Width, config.TargetDim);
         dino_loss = new DinoLoss(d.OutDim, d.StudentTemp, d.CenterMomentum);
         RegisterComponents();
         using (no_grad())
         {
-            init.xavier_uniform_(pixel_pred.weight!);   // as MAE's decoder_pred
+            Init.XavierUniform(pixel_pred.weight!);   // as MAE's decoder_pred
             init.zeros_(pixel_pred.bias!);
         }
         ema = new Ema(teacher, student);

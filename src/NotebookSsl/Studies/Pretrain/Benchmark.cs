@@ -50,8 +50,7 @@ public static class Benchmark
         if (timedSteps < 1) throw new ArgumentOutOfRangeException(nameof(timedSteps), timedSteps, "A benchmark needs at least 1 timed step (--steps).");
         var (config, batch) = entry;
         var enc = config.Encoder;
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(config);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(config));
         using var images = rand(batch * 4, enc.Channels, enc.ImageSize, enc.ImageSize);
         var train = new TrainConfig { Epochs = 1_000_000, BatchSize = batch, Lr = 1e-4, WarmupEpochs = 0 };
 

@@ -113,8 +113,7 @@ public static class MaePipeline
         log?.Invoke($"{environment.Torch}; {train.Count} train / {test.Count} held-out images");
 
         // pretrain
-        Seeds.Set(recipe.Pretrain.Seed);
-        using var mae = new MaskedAutoencoder(recipe.Mae);
+        using var mae = Seeds.Build(recipe.Pretrain.Seed, () => new MaskedAutoencoder(recipe.Mae));
         var clock = Stopwatch.StartNew();
         int every = Math.Max(1, (train.Count / recipe.Pretrain.BatchSize) / 2);
         List<StepRecord> steps;

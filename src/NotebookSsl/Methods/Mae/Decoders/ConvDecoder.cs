@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ public sealed class ConvDecoder : MaeDecoder
 
     public ConvDecoder(MaeConfig config) : base(nameof(ConvDecoder), config)
     {
-        decoder_conv = Conv2d(config.DecoderWidth, config.Encoder.PatchDim, config.LocalKernel, padding: config.LocalKernel / 2);
+        decoder_conv = Init.Conv2d(config.DecoderWidth, config.Encoder.PatchDim, config.LocalKernel, padding: config.LocalKernel / 2);
         Initialise();
     }
 

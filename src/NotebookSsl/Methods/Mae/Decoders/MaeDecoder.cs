@@ -25,7 +25,7 @@ public abstract class MaeDecoder : Module
     protected MaeDecoder(string name, MaeConfig config) : base(name)
     {
         Config = config;
-        decoder_embed = Linear(config.Encoder.Width, config.DecoderWidth);
+        decoder_embed = Init.Linear(config.Encoder.Width, config.DecoderWidth);
         mask_token = Parameter(zeros(1, 1, config.DecoderWidth));
         decoder_pos_embed = Parameter(PosEmbed.SinCos2D(config.DecoderWidth, config.Encoder.GridSize, clsToken: true).unsqueeze(0), requires_grad: false);
     }
@@ -37,7 +37,7 @@ public abstract class MaeDecoder : Module
     {
         RegisterComponents();
         Init.MaeWeights(this);
-        using (no_grad()) init.normal_(mask_token, std: 0.02);
+        using (no_grad()) Init.Normal(mask_token, 0.02);
     }
 
     /// <summary>Decodes the encoder output [N, 1+K, D] back to pixels of all L patches.</summary>

@@ -17,7 +17,7 @@ public sealed class TransformerDecoder : MaeDecoder
         for (int i = 0; i < config.DecoderDepth; i++)
             decoder_blocks.Add(new Block(config.DecoderWidth, config.DecoderHeads, config.Encoder.MlpRatio));
         decoder_norm = LayerNorm(config.DecoderWidth, eps: 1e-6);
-        decoder_pred = Linear(config.DecoderWidth, config.Encoder.PatchDim);
+        decoder_pred = Init.Linear(config.DecoderWidth, config.Encoder.PatchDim);
         Initialise();
     }
 

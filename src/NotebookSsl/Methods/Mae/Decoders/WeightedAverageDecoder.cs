@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -17,7 +18,7 @@ public sealed class WeightedAverageDecoder : MaeDecoder
 
     public WeightedAverageDecoder(MaeConfig config) : base(nameof(WeightedAverageDecoder), config)
     {
-        decoder_pred = Linear(config.DecoderWidth, config.Encoder.PatchDim);
+        decoder_pred = Init.Linear(config.DecoderWidth, config.Encoder.PatchDim);
         using (var kernel = GaussianKernel(config.LocalKernel, config.LocalSigma))   // [1, 1, k, k], sums to 1
             averaging = AveragingMatrix(kernel, config.Encoder.GridSize);
         register_buffer(nameof(averaging), averaging, persistent: false);
