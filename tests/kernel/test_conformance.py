@@ -246,6 +246,55 @@ Console.WriteLine($"stopped after {stepsDone} steps");
         self.assertGreaterEqual(int(steps), 1)
         self.assertEqual(finite, "True")
 
+    PARALLEL_CELL = """
+using NotebookSsl.Methods.Mae;
+using NotebookSsl.Runs;
+using NotebookSsl.Studies.Pretrain;
+TorchSharp.torch.set_num_threads(1);
+var precipe = MaePipeline.RecipeFor(RunSize.Smoke, 0);
+var pimages = TorchSharp.torch.rand(32, 1, 28, 28);
+var counters = new long[2];
+var pjobs = new Jobs<long>();
+for (int j = 0; j < 2; j++)
+{
+    int index = j;
+    pjobs.Add(cancel =>
+    {
+        using var m = NotebookSsl.Training.Seeds.Build(index, () => new MaskedAutoencoder(precipe.Mae));
+        foreach (var step in MaePretraining.Steps(m, pimages, precipe.Pretrain with { Epochs = 1000000, BatchSize = 16 }, cancel: cancel))
+        {
+            System.Threading.Interlocked.Exchange(ref counters[index], step.Step + 1);
+            if (step.Step == 0) Console.WriteLine($"run {index} started");
+        }
+        cancel.ThrowIfCancellationRequested();
+        return counters[index];
+    });
+}
+pjobs.RunAll(2, cancellation);
+"""
+
+    def test_interrupt_stops_every_parallel_run(self):
+        """Issue 21: interrupting a cell that trains runs side by side (ParallelRuns) stops all of them."""
+        self.drain()
+        msg_id = self.kc.execute(self.PARALLEL_CELL)
+        first = self.first_stream(msg_id, STARTUP)
+        self.assertIsNotNone(first, "the parallel training cell printed nothing")
+        time.sleep(1.5)
+        interrupted = time.time()
+        self.km.interrupt_kernel()
+        reply = self.wait_reply(msg_id, 10)
+        self.assertIsNotNone(reply, "no execute_reply within 10 s of the interrupt")
+        TIMINGS["interrupt -> execute_reply of a cell training 2 runs side by side (s)"] = round(time.time() - interrupted, 2)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertIn("OperationCanceled", reply["content"]["ename"])
+        # both runs trained, and neither trains on after the reply
+        content, outputs = execute(self.kc, 'var seen = counters.ToArray(); System.Threading.Thread.Sleep(1500); '
+                                            'Console.WriteLine($"{string.Join(",", seen)} {seen.SequenceEqual(counters)}");', timeout=60)
+        self.assertEqual(content["status"], "ok")
+        steps, still = stdout_of(outputs).split()
+        self.assertTrue(all(int(c) >= 1 for c in steps.split(",")), f"a run never stepped: {steps}")
+        self.assertEqual(still, "True", "a run kept training after the interrupt's reply")
+
     def test_interrupt_cancels_the_cell_token(self):
         self.drain()
         msg_id = self.kc.execute("while (!cancellation.IsCancellationRequested) System.Threading.Thread.Sleep(20);\n"
