@@ -86,7 +86,7 @@ internal static partial class ChartImages
     /// </summary>
     internal static string WithFallback(string html, string svg)
     {
-        if (html.Contains(PlotlyHtml.StaticImageClass)) return html;
+        if (html.Contains($"<img class=\"{PlotlyHtml.StaticImageClass}\"")) return html;   // (the script names the class too)
         var div = ChartDiv().Match(html);
         if (!div.Success) return html;
         var img = $"<img class=\"{PlotlyHtml.StaticImageClass}\" alt=\"chart (static image)\" style=\"max-width:100%\" src=\"data:{SvgMimeType};base64,{Convert.ToBase64String(Encoding.UTF8.GetBytes(svg))}\">";
