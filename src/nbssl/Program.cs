@@ -21,6 +21,7 @@ internal static class Program
         var root = new RootCommand("nbssl: runs C#/F# notebooks headless (executed .ipynb + HTML report), converts .dib sources, pretrains and benchmarks the MAE.")
         {
             RunCommand.Create(),
+            PublishCommand.Create(),
             ConvertCommand.Create(),
             PretrainCommand.Create(),
             BenchCommand.Create(),

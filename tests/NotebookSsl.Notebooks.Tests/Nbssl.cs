@@ -29,13 +29,16 @@ public static class Nbssl
     public static Process Start(params string[] args) => StartIn(null, args);
 
     /// <summary>As <see cref="Start"/>, in <paramref name="workingDirectory"/> (null: this process's).</summary>
-    public static Process StartIn(string? workingDirectory, params string[] args)
+    public static Process StartIn(string? workingDirectory, params string[] args) => StartIn(workingDirectory, null, args);
+
+    static Process StartIn(string? workingDirectory, Dictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? "",
         };
+        foreach (var (k, v) in environment ?? []) psi.Environment[k] = v;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nbssl.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         return Process.Start(psi)!;
@@ -56,10 +59,22 @@ public static class Nbssl
 
     public static (int ExitCode, string Log) Run(params string[] args) => RunIn(null, args);
 
+    /// <summary>As <see cref="Run"/>, with these environment variables set for nbssl.</summary>
+    public static (int ExitCode, string Log) RunWith(Dictionary<string, string> environment, params string[] args)
+    {
+        using var p = StartIn(null, environment, args);
+        return Finish(p);
+    }
+
     /// <summary>As <see cref="Run"/>, in <paramref name="workingDirectory"/> (a fake repository: a folder with NotebookSsl.sln).</summary>
     public static (int ExitCode, string Log) RunIn(string? workingDirectory, params string[] args)
     {
         using var p = StartIn(workingDirectory, args);
+        return Finish(p);
+    }
+
+    static (int ExitCode, string Log) Finish(Process p)
+    {
         var log = new StringBuilder();
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEndAsync();

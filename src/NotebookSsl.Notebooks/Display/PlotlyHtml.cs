@@ -16,6 +16,9 @@ public static class PlotlyHtml
     /// <summary>The MIME type of Plotly's figure JSON ({data, layout}), drawn natively by VS Code and JupyterLab.</summary>
     public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
 
+    /// <summary>Class of a static image of the chart inside its div (an executed notebook's, for viewers without scripts); drawing removes it.</summary>
+    internal const string StaticImageClass = "nbssl-static";
+
     static readonly Lazy<(string Version, string Script)> Embedded = new(LoadEmbedded);
 
     /// <summary>Version of the plotly.js Plotly.NET ships.</summary>
@@ -51,7 +54,11 @@ public static class PlotlyHtml
 (function () {
   var fig = {{ScriptSafe(figure)}};
   var config = {{ScriptSafe(config)}};
-  function draw() { window.Plotly.newPlot('{{id}}', fig.data, fig.layout || {}, Object.assign({responsive: true}, config)); }
+  function draw() {
+    var gd = document.getElementById('{{id}}'), still = gd.querySelector('img.{{StaticImageClass}}');
+    if (still) { gd.removeChild(still); }
+    window.Plotly.newPlot(gd, fig.data, fig.layout || {}, Object.assign({responsive: true}, config));
+  }
   if (window.Plotly) { draw(); }
   else { var s = document.createElement('script'); s.src = '{{cdn}}'; s.onload = draw; document.head.appendChild(s); }
 })();

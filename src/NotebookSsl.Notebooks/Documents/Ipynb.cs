@@ -139,7 +139,7 @@ internal static class Ipynb
         if (output["text"] is JsonValue t) output["text"] = SplitLines(t.GetValue<string>());
         if (output["data"] is JsonObject data)
             foreach (var key in data.Select(kv => kv.Key).ToList())
-                if ((key.StartsWith("text/") || key == "application/javascript") && data[key] is JsonValue s)
+                if ((key.StartsWith("text/") || key is "application/javascript" or "image/svg+xml") && data[key] is JsonValue s)
                     data[key] = SplitLines(s.GetValue<string>());
         if (output["output_type"]?.GetValue<string>() is "display_data" or "execute_result" && output["metadata"] is null)
             output["metadata"] = new JsonObject();

@@ -40,11 +40,46 @@ internal static class NotebookConversion
         return Ipynb.Write(doc);
     }
 
+    /// <summary>
+    /// An .ipynb's source: the notebook as <see cref="DibToIpynb"/> writes it, without what a run adds (outputs,
+    /// execution counts, cell timings, the run's <c>nbssl</c> metadata, the <c>injected-parameters</c> cell). A
+    /// published notebook (<c>nbssl publish</c>) and its unexecuted conversion have the same source.
+    /// </summary>
+    public static string SourceOf(string ipynbText)
+    {
+        var doc = Ipynb.Read(ipynbText);
+        doc.Cells.RemoveAll(c => c.HasTag(Parameters.NotebookParameters.InjectedTag));
+        foreach (var cell in doc.Cells)
+        {
+            cell.Outputs = new JsonArray();
+            cell.ExecutionCount = null;
+            cell.Metadata.Remove("execution");
+            cell.Metadata.Remove("nbssl");
+        }
+        doc.Metadata.Remove("nbssl");
+        return Ipynb.Write(doc);
+    }
+
+    /// <summary>True when the .ipynb text carries outputs of a run (a published notebook).</summary>
+    public static bool HasOutputs(string ipynbText) =>
+        Ipynb.Read(ipynbText).Cells.Any(c => c.Outputs.Count > 0 || c.ExecutionCount is not null);
+
+    /// <summary>True when the .ipynb text's source is the .dib text's conversion (outputs ignored).</summary>
+    public static bool SourcesMatch(string dibText, string ipynbText) =>
+        SourceOf(ipynbText) == SourceOf(DibToIpynb(dibText));
+
     /// <summary>The .dib text for an .ipynb text (outputs dropped; a leading <c>#!fsharp</c> line becomes the cell's header).</summary>
     public static string IpynbToDib(string ipynbText) => Dib.Write(Ipynb.Read(ipynbText));
 
-    /// <summary>Converts by extension: .dib to .ipynb or .ipynb to .dib; returns the path written.</summary>
-    public static string Convert(string path, string? output = null)
+    /// <summary>What <see cref="Convert"/> did: the path it wrote (or left), and a note when a published run's outputs matter.</summary>
+    internal sealed record Converted(string Path, string? Note);
+
+    /// <summary>
+    /// Converts by extension: .dib to .ipynb or .ipynb to .dib. An .ipynb target that carries a published run's
+    /// outputs (<c>nbssl publish</c>) and already has the .dib's source is left as it is; one whose source differs
+    /// is replaced without outputs, and the note says so (nothing is dropped silently).
+    /// </summary>
+    public static Converted Convert(string path, string? output = null)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
@@ -56,17 +91,37 @@ internal static class NotebookConversion
             _ => throw new ArgumentException($"convert takes a .dib or an .ipynb, got {path}"),
         };
         output ??= target;
+        string? note = null;
+        if (ext == ".dib" && File.Exists(output) && NotebookDocument.ReadText(output) is var existing && SafeHasOutputs(existing))
+        {
+            if (SourceOf(existing) == SourceOf(converted))
+                return new Converted(output, "already has this source; its published outputs are kept");
+            note = $"its source changed: the outputs of its published run were dropped (run `nbssl publish {path}` to publish it again)";
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".{Path.GetFileName(output)}.{Environment.ProcessId}.tmp");
         File.WriteAllText(tmp, converted, new UTF8Encoding(false));
         File.Move(tmp, output, overwrite: true);
-        return output;
+        return new Converted(output, note);
+    }
+
+    static bool SafeHasOutputs(string ipynbText)
+    {
+        try { return HasOutputs(ipynbText); }
+        catch (ArgumentException) { return false; }   // not a notebook: replaced like any stale file
+    }
+
+    static bool SameSource(string ipynbText, string expected)
+    {
+        if (ipynbText == expected) return true;
+        try { return SourceOf(ipynbText) == SourceOf(expected); }
+        catch (ArgumentException) { return false; }
     }
 
     /// <summary>
     /// Every .dib under <paramref name="folder"/> whose .ipynb beside it is missing or differs from its
-    /// conversion (as paths relative to the folder); empty when all are up to date.
+    /// conversion, outputs aside (as paths relative to the folder); empty when all are up to date.
     /// </summary>
     public static IReadOnlyList<string> Stale(string folder)
     {
@@ -75,7 +130,7 @@ internal static class NotebookConversion
         {
             var ipynb = Path.ChangeExtension(dib, ".ipynb");
             var expected = DibToIpynb(NotebookDocument.ReadText(dib));
-            if (!File.Exists(ipynb) || File.ReadAllText(ipynb).Replace("\r\n", "\n") != expected)
+            if (!File.Exists(ipynb) || !SameSource(File.ReadAllText(ipynb).Replace("\r\n", "\n"), expected))
                 stale.Add(Path.GetRelativePath(folder, ipynb));
         }
         return stale;

@@ -13,7 +13,13 @@ namespace NotebookSsl.Notebooks.Reports;
 /// </summary>
 internal static partial class HtmlReport
 {
-    public static string Render(NotebookDocument doc, string title)
+    /// <param name="doc">The executed notebook.</param>
+    /// <param name="title">The page's title.</param>
+    /// <param name="plotlyScript">
+    /// Where the page loads plotly.js from instead of embedding it (a file beside the report, shared by every report
+    /// of a folder, as <c>nbssl publish</c> writes them); null embeds it, so the file works alone.
+    /// </param>
+    public static string Render(NotebookDocument doc, string title, string? plotlyScript = null)
     {
         var body = new StringBuilder();
         var run = doc.Metadata["nbssl"]?["run"];
@@ -42,7 +48,9 @@ internal static partial class HtmlReport
           .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
           .Append("<meta name=\"generator\" content=\"nbssl\">\n")
           .Append("<title>").Append(Esc(title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n");
-        if (needsPlotly)
+        if (needsPlotly && plotlyScript is not null)
+            sb.Append($"<script type=\"text/javascript\" src=\"{Esc(plotlyScript)}\"></script>\n");
+        else if (needsPlotly)
             sb.Append($"<script type=\"text/javascript\">/* plotly.js {PlotlyHtml.PlotlyJsVersion}, embedded once from Plotly.NET */\n")
               .Append(PlotlyHtml.ScriptSafe(PlotlyHtml.PlotlyJs)).Append("\n</script>\n");
         sb.Append("</head>\n<body>\n<main>\n").Append(body).Append("</main>\n</body>\n</html>\n");

@@ -13,7 +13,7 @@ namespace NotebookSsl.Notebooks.Running;
 /// <summary>How to start a worker process: the program and the arguments before "worker".</summary>
 internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments);
 
-internal sealed class RunOptions
+internal sealed record RunOptions
 {
     public required WorkerCommand Worker { get; init; }
     public string OutputDirectory { get; init; } = "out";
@@ -26,6 +26,8 @@ internal sealed class RunOptions
     public TextWriter Log { get; init; } = Console.Error;
     /// <summary>How much of a cell's console output goes into the notebook and report (the rest into a side file).</summary>
     public OutputLimit OutputLimit { get; init; } = OutputLimit.Default;
+    /// <summary>Add a static SVG to every chart (<see cref="ChartImages"/>); off only where nothing will view the files.</summary>
+    public bool StaticImages { get; init; } = true;
 }
 
 /// <summary>The outcome of one notebook. <see cref="FailedCell"/> is 1-based, as editors number cells.</summary>
@@ -60,15 +62,22 @@ internal static partial class NotebookRunner
     /// Reads the notebook and injects the parameter overrides. A notebook that cannot be read throws
     /// <see cref="InvalidNotebookException"/>; a bad override (undeclared, wrong type) throws ArgumentException.
     /// </summary>
-    internal static PreparedNotebook Prepare(string notebookPath, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    internal static PreparedNotebook Prepare(string notebookPath, IReadOnlyList<KeyValuePair<string, string>> parameters) =>
+        Prepare(notebookPath, Load(notebookPath), parameters);
+
+    /// <summary>Reads a notebook; one that cannot be read throws <see cref="InvalidNotebookException"/> naming it.</summary>
+    internal static NotebookDocument Load(string notebookPath)
     {
-        var fullPath = Path.GetFullPath(notebookPath);
-        NotebookDocument doc;
-        try { doc = NotebookDocument.Load(fullPath); }
+        try { return NotebookDocument.Load(Path.GetFullPath(notebookPath)); }
         catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidNotebookException(notebookPath, e.Message, e);
         }
+    }
+
+    /// <summary>As <see cref="Prepare(string, IReadOnlyList{KeyValuePair{string, string}})"/>, for a document already read (cells run in <paramref name="notebookPath"/>'s folder).</summary>
+    internal static PreparedNotebook Prepare(string notebookPath, NotebookDocument doc, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
         try { NotebookParameters.Inject(doc, parameters); }
         catch (ArgumentException e) { throw new ArgumentException($"{notebookPath}: {e.Message}", e); }
 
@@ -136,6 +145,13 @@ internal static partial class NotebookRunner
                 ["worker_exit_code"] = exitCode,
             },
         };
+
+        if (options.StaticImages && ChartImages.AddTo(doc, log) is { Charts: > 0 } images)
+            doc.Metadata["nbssl"]!["static_images"] = new JsonObject
+            {
+                ["charts"] = images.Charts, ["rendered"] = images.Rendered,
+                ["seconds"] = Math.Round(images.Seconds, 2), ["skipped"] = images.Skipped,
+            };
 
         AtomicFile.WriteAllText(ipynbPath, Ipynb.Write(doc));
         AtomicFile.WriteAllText(htmlPath, HtmlReport.Render(doc, Path.GetFileName(outBase)));

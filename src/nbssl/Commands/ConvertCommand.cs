@@ -16,7 +16,7 @@ static class ConvertCommand
         OptionValues.FileToWrite(output);
         var check = new Option<bool>("--check")
         {
-            Description = "write nothing; exit 1 listing every .ipynb under the folder that differs from its converted .dib",
+            Description = "write nothing; exit 1 listing every .ipynb under the folder that differs from its converted .dib (outputs of a published run are ignored)",
         };
         var command = new Command("convert", "Converts a notebook's .dib source to the committed .ipynb (outputs stripped, nbssl kernelspec, F# cells marked #!fsharp), or back; --check verifies a folder.")
         {
@@ -32,7 +32,7 @@ static class ConvertCommand
     {
         if (Directory.Exists(path)) throw new UsageException($"{path} is a folder: convert takes one notebook (or --check FOLDER)");
         var written = NotebookConversion.Convert(path, output);
-        Console.WriteLine($"nbssl: {path} -> {written}");
+        Console.WriteLine($"nbssl: {path} -> {written.Path}{(written.Note is null ? "" : ": " + written.Note)}");
         return 0;
     }
 
