@@ -20,6 +20,9 @@ public enum Expectation
 /// <summary>The outcome of testing a claim on our runs.</summary>
 public enum Verdict { Holds, DoesNotHold, Inconclusive }
 
+/// <summary>A reason a claim's measurement cannot be trusted, checked before its rule (<see cref="ClaimVerdict.Gated"/>).</summary>
+public enum Gate { NotConverged, ReferenceCollapsed, AtChance, TooFewSeeds }
+
 /// <summary>A verdict and the numbers it was decided on, in words (e.g. "d = 3.10, 2s = 1.20").</summary>
 public sealed record ClaimJudgement(Verdict Verdict, string Evidence);
 
@@ -40,7 +43,8 @@ public sealed record ClaimJudgement(Verdict Verdict, string Evidence);
 /// <item>increasing / decreasing over a series of x: ρ = Spearman's rank correlation of the per-x means
 /// with x (sign flipped for decreasing). Holds if ρ ≥ <see cref="RankThreshold"/> and, when every x has
 /// ≥ 2 seeds, the last mean differs from the first in the claimed direction by more than 2s (s pooled over
-/// those two points); does not hold if ρ ≤ 0; inconclusive otherwise, or with fewer than 3 x values.</item>
+/// those two points); does not hold if ρ ≤ 0; inconclusive otherwise, with fewer than 3 x values, or with fewer than
+/// 2 seeds at any x.</item>
 /// <item>A pair with fewer than 2 values on either side is inconclusive: there is no spread to compare with.</item>
 /// </list>
 /// </summary>
@@ -125,8 +129,51 @@ public static class ClaimVerdict
             numbers += $", first→last {F(sign * change)}, 2s = {F(band)}";
             return new ClaimJudgement(change > band ? Verdict.Holds : Verdict.Inconclusive, numbers);
         }
-        return new ClaimJudgement(Verdict.Holds, numbers + " (1 seed per x: the trend alone)");
+        // fewer than 2 seeds at some x: the trend's points carry no spread to judge it by (as a pair with 1 seed a side)
+        return new ClaimJudgement(Verdict.Inconclusive, $"{numbers}, fewer than 2 seeds at some x");
     }
+
+    /// <summary>
+    /// The gates a claim passes before its rule is applied: each names a way its measurement cannot be trusted, and a
+    /// gated claim is inconclusive whatever its numbers say. <paramref name="sides"/> are the claim's groups (a and b, or
+    /// the trend's points); the inputs are the claim's <c>gates</c> (null: the claim gave none, only the seeds gate applies).
+    /// </summary>
+    /// <param name="probe">The probe the claim's metric is ("fine-tune", "linear", "k-NN", "attentive"), or null.</param>
+    /// <param name="randomInit">Random init's per-seed values on the claim's probe (the collapse gate's floor), or null.</param>
+    /// <param name="randomInitLinear">Random init's linear probe, per seed (the convergence gate), or null.</param>
+    /// <param name="randomInitFineTune">Random init's fine-tune, per seed (the convergence gate), or null.</param>
+    /// <param name="chance">Chance in the metric's unit (10 for % accuracy on 10 classes), or null.</param>
+    /// <returns>The first gate that stops the claim and why, in words with its numbers; null when none does.</returns>
+    public static (Gate Gate, string Why)? Gated(Expectation expect, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> sides,
+        string? probe = null, IReadOnlyList<double>? randomInit = null, IReadOnlyList<double>? randomInitLinear = null,
+        IReadOnlyList<double>? randomInitFineTune = null, double? chance = null)
+    {
+        ArgumentNullException.ThrowIfNull(sides);
+        static bool Has(IReadOnlyList<double>? v) => v is { Count: > 0 } && v.All(double.IsFinite);
+        if (probe == "fine-tune" && Has(randomInitLinear) && Has(randomInitFineTune)
+            && randomInitFineTune!.Average() is var tuned && randomInitLinear!.Average() is var linear && tuned < linear)
+            return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: random init fine-tunes to {F(tuned)}, below its own linear probe {F(linear)}");
+        if (expect == Expectation.AsWellAs && sides.Count == 2 && Has(randomInit) && sides[1].Values.Count > 0
+            && sides[1].Values.Average() is var reference && randomInit!.Average() is var floor && reference <= floor)
+            return (Gate.ReferenceCollapsed, $"{GateName(Gate.ReferenceCollapsed)}: {sides[1].Name} ({F(reference)}) is not above random init ({F(floor)})");
+        if (chance is { } c && sides.FirstOrDefault(s => s.Values.Count > 0 && s.Values.Average() <= c + ChanceMargin) is { Name: not null } low)
+            return (Gate.AtChance, $"{GateName(Gate.AtChance)}: {low.Name} ({F(low.Values.Average())}) is within {F(ChanceMargin)} of chance ({F(c)})");
+        if (expect is Expectation.Increasing or Expectation.Decreasing && sides.Count > 0 && sides.Min(s => s.Values.Count) < 2)
+            return (Gate.TooFewSeeds, $"{GateName(Gate.TooFewSeeds)}: {sides.Min(s => s.Values.Count)} seed at some x, needs ≥ 2");
+        return null;
+    }
+
+    /// <summary>How close to chance an arm may score and still count (in the metric's unit: points of accuracy).</summary>
+    public const double ChanceMargin = 5;
+
+    /// <summary>A gate's name as the findings page writes it.</summary>
+    public static string GateName(Gate gate) => gate switch
+    {
+        Gate.NotConverged => "not converged",
+        Gate.ReferenceCollapsed => "reference collapsed",
+        Gate.AtChance => "at chance",
+        _ => "too few seeds",
+    };
 
     static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -147,6 +194,13 @@ public static class ClaimVerdict
           (sign flipped for decreasing). **Holds** if ρ ≥ {RankThreshold.ToString("0.0", CultureInfo.InvariantCulture)} and, when every x has ≥ 2 seeds, the last mean differs from the first
           in the claimed direction by more than 2s (s pooled over those two points); **does not hold** if ρ ≤ 0;
           otherwise **inconclusive**, and also with fewer than 3 x values.
+        - **Gates.** Before the rule, a claim passes four gates; a gated claim is **inconclusive**, and the page names the gate:
+          - *not converged*: a fine-tuning claim when random init's fine-tune (same run) is below its own linear probe:
+            the fine-tune did not reach what a linear head on the same features reaches, so it ranks nothing;
+          - *reference collapsed*: a parity claim (`a~b`) when b is not above random init on that probe: matching a
+            reference that learned nothing is no parity;
+          - *at chance*: any arm within {ChanceMargin} points of chance (10 % on 10 classes);
+          - *too few seeds*: a trend with fewer than 2 seeds at any x (as a pair with fewer than 2 seeds a side).
         - **Not run**: no quick results carry a claim for the experiment yet.
         """;
 }

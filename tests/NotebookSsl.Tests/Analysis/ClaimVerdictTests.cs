@@ -68,21 +68,57 @@ public class ClaimVerdictTests
     [Fact]
     public void Trends_by_rank_correlation_of_the_means()
     {
-        // monotone means, one seed per x: the trend alone decides
-        var up = Series((0.3, [1]), (0.5, [2]), (0.7, [3]), (0.9, [4]));
+        // monotone means, two equal seeds per x (no spread): the trend decides
+        var up = Series((0.3, [1, 1]), (0.5, [2, 2]), (0.7, [3, 3]), (0.9, [4, 4]));
         Assert.Equal(Verdict.Holds, ClaimVerdict.Series(Expectation.Increasing, up).Verdict);
         Assert.Equal(Verdict.DoesNotHold, ClaimVerdict.Series(Expectation.Decreasing, up).Verdict);
 
         // means 3, 1, 2, 5, 4: ranks (2, 0, 1, 4, 3), Σd² = 8, ρ = 1 − 6·8/(5·24) = 0.6: up-ish, below 0.8
-        var weak = Series((1, [3]), (2, [1]), (3, [2]), (4, [5]), (5, [4]));
+        var weak = Series((1, [3, 3]), (2, [1, 1]), (3, [2, 2]), (4, [5, 5]), (5, [4, 4]));
         Assert.Equal(0.6, Statistics.Spearman([1, 2, 3, 4, 5], [3, 1, 2, 5, 4]), 12);
         Assert.Equal(Verdict.Inconclusive, ClaimVerdict.Series(Expectation.Increasing, weak).Verdict);
         // ranks (1, 0, 2, 4, 3): ρ = 0.8, exactly the threshold, holds
-        Assert.Equal(Verdict.Holds, ClaimVerdict.Series(Expectation.Increasing, Series((1, [2]), (2, [1]), (3, [3]), (4, [5]), (5, [4]))).Verdict);
+        Assert.Equal(Verdict.Holds, ClaimVerdict.Series(Expectation.Increasing, Series((1, [2, 2]), (2, [1, 1]), (3, [3, 3]), (4, [5, 5]), (5, [4, 4]))).Verdict);
 
         // flat means: ρ undefined → no trend → does not hold; two x values are too few
         Assert.Equal(Verdict.DoesNotHold, ClaimVerdict.Series(Expectation.Increasing, Series((1, [2]), (2, [2]), (3, [2]))).Verdict);
         Assert.Equal(Verdict.Inconclusive, ClaimVerdict.Series(Expectation.Increasing, Series((1, [1]), (2, [2]))).Verdict);
+    }
+
+    [Fact]
+    public void A_trend_with_one_seed_at_some_x_is_inconclusive_however_clean()
+    {
+        // a perfect rank order, but one x has a single seed: no spread to judge the change by (the too-few-seeds gate)
+        var oneSeed = Series((1, [1, 1.1]), (2, [2]), (3, [3, 3.1]));
+        var j = ClaimVerdict.Series(Expectation.Increasing, oneSeed);
+        Assert.Equal(Verdict.Inconclusive, j.Verdict);
+        Assert.Contains("fewer than 2 seeds", j.Evidence);
+        var gate = ClaimVerdict.Gated(Expectation.Increasing, [("x = 1", [1, 1.1]), ("x = 2", [2]), ("x = 3", [3, 3.1])]);
+        Assert.Equal(Gate.TooFewSeeds, gate?.Gate);
+        Assert.Null(ClaimVerdict.Gated(Expectation.Increasing, [("x = 1", [1, 1.1]), ("x = 2", [2, 2]), ("x = 3", [3, 3.1])]));
+    }
+
+    [Fact]
+    public void Gates_stop_claims_whose_measurement_cannot_be_trusted()
+    {
+        (string, IReadOnlyList<double>)[] maeVsRandom = [("MAE", [80, 81, 82]), ("random init", [75, 76, 77])];
+        // not converged: a fine-tuning claim while random init fine-tunes below its own linear probe
+        var g = ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75], randomInitFineTune: [60, 62]);
+        Assert.Equal(Gate.NotConverged, g?.Gate);
+        Assert.Contains("61", g!.Value.Why);
+        // converged (fine-tune ≥ linear), or a claim on another probe: no gate
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75], randomInitFineTune: [79, 80]));
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "linear", randomInitLinear: [75, 75], randomInitFineTune: [60, 62]));
+
+        // reference collapsed: "a does as well as b" while b is not above random init on that probe
+        (string, IReadOnlyList<double>)[] parity = [("R-MAE", [50, 51]), ("MAE", [40, 41])];
+        Assert.Equal(Gate.ReferenceCollapsed, ClaimVerdict.Gated(Expectation.AsWellAs, parity, probe: "linear", randomInit: [42, 43])?.Gate);
+        Assert.Null(ClaimVerdict.Gated(Expectation.AsWellAs, parity, probe: "linear", randomInit: [30, 31]));
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, parity, probe: "linear", randomInit: [42, 43]));   // only parities
+
+        // at chance: any side within 5 points of chance (10 % on 10 classes)
+        Assert.Equal(Gate.AtChance, ClaimVerdict.Gated(Expectation.Greater, [("MAE", [80, 81]), ("C-MAE", [14, 15])], chance: 10)?.Gate);
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, [("MAE", [80, 81]), ("C-MAE", [15.5, 15.5])], chance: 10));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using NotebookSsl.Analysis;
 using NotebookSsl.Studies.Findings;
+using NotebookSsl.Studies;
 
 namespace NotebookSsl.Tests.Studies;
 
@@ -43,7 +44,7 @@ public class FindingsPageTests
               "a": { "name": "conv", "values": [79, 80, 81] }, "b": { "name": "Transformer", "values": [80.5, 81.5, 82.5] } },
             { "section": "01", "experiment": "Distance vs `mask_ratio` (Fig. 3b)", "claim": "attention distance grows with the mask ratio",
               "paper": "Fig. 3b", "metric": "attention distance (px)", "expect": "increasing",
-              "series": [ { "x": 0.3, "values": [10.0] }, { "x": 0.6, "values": [11.0] }, { "x": 0.9, "values": [12.5] } ] },
+              "series": [ { "x": 0.3, "values": [10.0, 10.2] }, { "x": 0.6, "values": [11.0, 11.1] }, { "x": 0.9, "values": [12.5, 12.6] } ] },
             { "section": "01", "experiment": "A row that is not there", "claim": "typo'd", "expect": "a>b",
               "a": { "name": "x", "values": [1, 2] }, "b": { "name": "y", "values": [1, 2] } }
           ],
@@ -128,7 +129,7 @@ public class FindingsPageTests
             Claim.Pair("01", "Decoder replacement (Table 1)", "conv does as well", "82.9 vs 82.9", "fine-tune accuracy (%)", "a~b",
                 new ClaimSide("conv", [79, 80, 81]), new ClaimSide("Transformer", [80.5, 81.5, 82.5]), tolerance: 0.5),
             Claim.Trend("01", "Distance vs `mask_ratio` (Fig. 3b)", "grows", "Fig. 3b", "px", "increasing",
-                [new ClaimPoint(0.3, [10]), new ClaimPoint(0.6, [11]), new ClaimPoint(0.9, [12.5])]),
+                [new ClaimPoint(0.3, [10, 10.2]), new ClaimPoint(0.6, [11, 11.1]), new ClaimPoint(0.9, [12.5, 12.6])]),
         };
         var json = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims }, NotebookSsl.Runs.RunJson.Indented);
         var parsed = FindingsPage.ParseClaims(json, "01-x-quick.json");
@@ -141,6 +142,35 @@ public class FindingsPageTests
         Assert.Equal("x = 0.9", parsed[1].Groups[2].Name);
         Assert.Throws<ArgumentException>(() => Claim.Trend("01", "e", "c", "", "", "a>b", []));
         Assert.Throws<ArgumentException>(() => Claim.Pair("01", "e", "c", "", "", "increasing", new ClaimSide("a", [1]), new ClaimSide("b", [1])));
+    }
+
+    [Fact]
+    public void A_gated_claim_is_inconclusive_names_its_gate_and_is_counted_on_the_page()
+    {
+        // MAE beats random init clearly, but random init's fine-tune (60) is below its linear probe (75): not converged
+        ArmRun Random(int seed, double linear, double fineTune) =>
+            new("random init", seed, new NotebookSsl.Probes.ProbeScores(linear / 100, double.NaN, fineTune / 100, double.NaN));
+        var runs = new[] { Random(0, 75, 60), Random(1, 75, 62), Random(2, 76, 61) };
+        var claim = Claim.Pair("01", "Pretrained vs random (Table 9)", "MAE fine-tunes better than random init", "83.6 vs 79.0",
+                "fine-tune accuracy (%)", "a>b", new ClaimSide("MAE", [80, 81, 82]), new ClaimSide("random init", [60, 62, 61]))
+            .GatedBy(runs, NotebookSsl.Probes.Probe.FineTune);
+        Assert.Equal("fine-tune", claim.Gates!.Probe);
+        Assert.Equal(10, claim.Gates.Chance);
+        Assert.Equal([60, 62, 61], claim.Gates.RandomInitFineTune!.Select(v => Math.Round(v, 6)));
+        var json = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims = new[] { claim } }, NotebookSsl.Runs.RunJson.Indented);
+        var parsed = FindingsPage.ParseClaims(json, "01-x-quick.json").Single();
+        Assert.Equal(Verdict.Inconclusive, parsed.Judgement.Verdict);
+        Assert.Equal(Gate.NotConverged, parsed.Gate);
+        Assert.Contains("not converged", parsed.Judgement.Evidence);
+        Assert.Contains("the rule alone: holds", parsed.Judgement.Evidence);
+
+        // the same claim from a converged run holds, and the page counts each gate
+        var converged = claim with { Gates = ClaimGates.Of([Random(0, 75, 78), Random(1, 75, 79), Random(2, 76, 80)], NotebookSsl.Probes.Probe.FineTune) };
+        var both = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims = new[] { claim, converged } }, NotebookSsl.Runs.RunJson.Indented);
+        Assert.Equal(Verdict.Holds, FindingsPage.ParseClaims(both, "01-x-quick.json")[1].Judgement.Verdict);
+        var page = FindingsPage.Render(FindingsPage.Build(Experiments, [("01-x-quick.json", both)], _ => null));
+        Assert.Contains("Claims stopped by a gate (inconclusive whatever their numbers; see the rule below): not converged 1, reference collapsed 0, at chance 0, too few seeds 0.", page);
+        Assert.Contains("*not converged*", page);
     }
 
     [Fact]

@@ -32,6 +32,11 @@ public sealed record Claim
     [JsonPropertyName("a")] public ClaimSide? A { get; init; }
     [JsonPropertyName("b")] public ClaimSide? B { get; init; }
     [JsonPropertyName("series")] public IReadOnlyList<ClaimPoint>? Series { get; init; }
+    /// <summary>What the verdict's gates check (<see cref="Analysis.ClaimVerdict.Gated"/>): the probe, random init's scores, chance.</summary>
+    [JsonPropertyName("gates"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ClaimGates? Gates { get; init; }
+
+    /// <summary>This claim with the gates' inputs taken from <paramref name="runs"/> (see <see cref="ClaimGates.Of"/>).</summary>
+    public Claim GatedBy(IEnumerable<ArmRun> runs, Probes.Probe probe, int classes = 10) => this with { Gates = ClaimGates.Of(runs, probe, classes) };
 
     /// <summary>A pairwise claim: <paramref name="expect"/> is "a&gt;b", "a&lt;b" or "a~b".</summary>
     public static Claim Pair(string section, string experiment, string claim, string paper, string metric, string expect,
@@ -51,5 +56,48 @@ public sealed record Claim
         if (kind is not (Analysis.Expectation.Increasing or Analysis.Expectation.Decreasing))
             throw new ArgumentException($"'{expect}' is a pairwise expectation: use {nameof(Pair)}.", nameof(expect));
         return new Claim { Section = section, Experiment = experiment, Text = claim, Paper = paper, Metric = metric, Expect = expect, Series = series };
+    }
+}
+
+/// <summary>
+/// The inputs of a claim's gates, in the claim's unit (percent): which probe its metric is, the random-init baseline of
+/// the same run on that probe and on the linear probe and fine-tune (was the fine-tune converged?), and chance.
+/// </summary>
+public sealed record ClaimGates
+{
+    /// <summary>"linear", "k-NN", "fine-tune" or "attentive".</summary>
+    [JsonPropertyName("probe")] public string? Probe { get; init; }
+    [JsonPropertyName("randomInit"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<double>? RandomInit { get; init; }
+    [JsonPropertyName("randomInitLinear"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<double>? RandomInitLinear { get; init; }
+    [JsonPropertyName("randomInitFineTune"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<double>? RandomInitFineTune { get; init; }
+    [JsonPropertyName("chance"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Chance { get; init; }
+
+    /// <summary>
+    /// The gates of a claim on <paramref name="probe"/>'s accuracy in percent, from a comparison's runs: the "random init"
+    /// arm's values (when the runs hold it; fine-tune only where it was run) and chance = 100 / <paramref name="classes"/>.
+    /// </summary>
+    public static ClaimGates Of(IEnumerable<ArmRun> runs, Probes.Probe probe, int classes = 10)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier has at least 2 classes.");
+        var random = runs.Where(r => r.Arm == "random init").OrderBy(r => r.Seed).ToArray();
+        double[]? Of(Probes.Probe p)
+        {
+            var values = random.Select(r => 100 * r.Scores[p]).Where(double.IsFinite).ToArray();
+            return values.Length > 0 ? values : null;
+        }
+        return new ClaimGates
+        {
+            Probe = probe switch
+            {
+                Probes.Probe.Linear => "linear",
+                Probes.Probe.Knn => "k-NN",
+                Probes.Probe.FineTune => "fine-tune",
+                Probes.Probe.Attentive => "attentive",
+                _ => throw new ArgumentOutOfRangeException(nameof(probe), probe, "Name one probe."),
+            },
+            RandomInit = Of(probe), RandomInitLinear = Of(Probes.Probe.Linear), RandomInitFineTune = Of(Probes.Probe.FineTune),
+            Chance = 100.0 / classes,
+        };
     }
 }

@@ -22,7 +22,7 @@ public sealed record ClaimGroup(string Name, IReadOnlyList<double> Values);
 /// <summary>A claim from a notebook's quick results JSON, judged by <see cref="ClaimVerdict"/>.</summary>
 public sealed record JudgedClaim(
     string Notebook, string ResultsFile, string Section, string Experiment, string Claim, string Paper, string Metric,
-    Expectation Expect, double Tolerance, IReadOnlyList<ClaimGroup> Groups, ClaimJudgement Judgement);
+    Expectation Expect, double Tolerance, IReadOnlyList<ClaimGroup> Groups, ClaimJudgement Judgement, Gate? Gate = null);
 
 /// <summary>A row of the page: an experiment and the claims that test it (none: "not run").</summary>
 /// <param name="NotebookLink">The notebook of the row's first claim, else the section's notebook.</param>
@@ -139,11 +139,31 @@ public static partial class FindingsPage
                 groups = [Group("a"), Group("b")];
                 judgement = ClaimVerdict.Pair(expect, groups[0].Values, groups[1].Values, tolerance);
             }
+            // the gates come first: a gated claim is inconclusive, and says which gate and what the rule alone would say
+            var g = Gates(c, where);
+            var gated = ClaimVerdict.Gated(expect, groups.Select(x => (x.Name, (IReadOnlyList<double>)x.Values)).ToList(), g.Probe, g.RandomInit, g.Linear, g.FineTune, g.Chance);
+            if (gated is { } stop)
+                judgement = new ClaimJudgement(Verdict.Inconclusive, $"{stop.Why}; the rule alone: {VerdictWord(judgement.Verdict)}, {judgement.Evidence}");
             judged.Add(new JudgedClaim(notebook, resultsFile, Text("section").Trim(), Text("experiment").Trim(), Text("claim"),
-                Text("paper", required: false), Text("metric", required: false), expect, tolerance, groups, judgement));
+                Text("paper", required: false), Text("metric", required: false), expect, tolerance, groups, judgement, gated?.Gate));
         }
         return judged;
     }
+
+    // a claim's "gates" object (optional): { "probe", "randomInit", "randomInitLinear", "randomInitFineTune", "chance" }
+    static (string? Probe, List<double>? RandomInit, List<double>? Linear, List<double>? FineTune, double? Chance) Gates(JsonElement claim, string where)
+    {
+        if (!claim.TryGetProperty("gates", out var g) || g.ValueKind == JsonValueKind.Null) return default;
+        if (g.ValueKind != JsonValueKind.Object) throw new ArgumentException($"{where}: \"gates\" is a JSON {g.ValueKind}, not an object.");
+        List<double>? List(string name) => g.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : throw new ArgumentException($"{where}: gates.{name} holds {x}, not a number.")).ToList()
+            : null;
+        return (g.TryGetProperty("probe", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null,
+            List("randomInit"), List("randomInitLinear"), List("randomInitFineTune"),
+            g.TryGetProperty("chance", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetDouble() : null);
+    }
+
+    static string VerdictWord(Verdict v) => v switch { Verdict.Holds => "holds", Verdict.DoesNotHold => "does not hold", _ => "inconclusive" };
 
     static List<double> Values(JsonElement group, string where) =>
         group.TryGetProperty("values", out var v) && v.ValueKind == JsonValueKind.Array
@@ -234,6 +254,9 @@ public static partial class FindingsPage
           .Append("ImageNet/ViT-B figures; ours come from laptop-size runs, so what can agree is the *direction* of a finding.\n\n");
         sb.Append($"**{all.Count} claims tested: {Count(Verdict.Holds)} hold, {Count(Verdict.DoesNotHold)} do not hold, ")
           .Append($"{Count(Verdict.Inconclusive)} inconclusive; {model.Rows.Count(r => r.Claims.Count == 0)} of {model.Rows.Count} experiments not run.**\n\n");
+        sb.Append("Claims stopped by a gate (inconclusive whatever their numbers; see the rule below): ")
+          .Append(string.Join(", ", Enum.GetValues<Gate>().Select(g => $"{ClaimVerdict.GateName(g)} {all.Count(c => c.Gate == g)}")))
+          .Append(".\n\n");
 
         foreach (var section in model.Rows.GroupBy(r => (r.Experiment.Section, r.Experiment.SectionTitle)))
         {
