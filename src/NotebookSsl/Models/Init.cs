@@ -14,6 +14,11 @@ namespace NotebookSsl.Models;
 /// <see cref="Linear"/> and <see cref="Conv2d"/>, which redraw nn.Linear's and nn.Conv2d's default initialisation from
 /// it. Outside a build (a model made with <c>new</c> in a cell) the global generator is used, as in PyTorch.
 /// </para>
+/// <para>
+/// The draws go through <c>Tensor.uniform_</c> / <c>Tensor.normal_</c>: TorchSharp 0.107's <c>nn.init.uniform_</c> and
+/// <c>nn.init.normal_</c> take a generator and ignore it (two builds from one seed differed;
+/// <c>SeedsTests</c> would catch a regression). <c>nn.init.trunc_normal_</c> honours it.
+/// </para>
 /// </summary>
 internal static class Init
 {
@@ -55,11 +60,11 @@ internal static class Init
         using var _ = no_grad();
         double std = Math.Sqrt(2.0 / (1 + 5)) / Math.Sqrt(fanIn);
         double bound = Math.Sqrt(3.0) * std;
-        init.uniform_(weight, -bound, bound, current);
+        weight.uniform_(-bound, bound, current);
         if (bias is not null)
         {
             double b = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
-            init.uniform_(bias, -b, b, current);
+            bias.uniform_(-b, b, current);
         }
     }
 
@@ -71,14 +76,14 @@ internal static class Init
         long fanIn = weight.shape[1] * receptive, fanOut = weight.shape[0] * receptive;
         double std = Math.Sqrt(2.0 / (fanIn + fanOut));
         double a = Math.Sqrt(3.0) * std;
-        init.uniform_(weight, -a, a, current);
+        weight.uniform_(-a, a, current);
     }
 
     /// <summary>normal_(0, <paramref name="std"/>) from the build's generator (cls and mask tokens).</summary>
     public static void Normal(Tensor tensor, double std)
     {
         using var _ = no_grad();
-        init.normal_(tensor, 0, std, current);
+        tensor.normal_(0, std, current);
     }
 
     /// <summary>timm's trunc_normal_(std, a = −2, b = 2) from the build's generator (heads, DINO's MLP, query tokens).</summary>

@@ -57,11 +57,15 @@ public static class ParallelRuns
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // OpenMP keeps its thread count per thread, and a new thread starts at one per core: each worker takes the caller's,
+        // or two workers would each run every op on two threads (slower, and summed in another order: other weights)
+        int torchThreads = get_num_threads();
         int next = -1;
         ExceptionDispatchInfo? failure = null;
         void Work()
         {
             // a dispose scope, grad mode and the init generator are per thread in TorchSharp and libtorch: each worker starts clean
+            set_num_threads(torchThreads);
             for (int i = Interlocked.Increment(ref next); i < list.Length && !stop.IsCancellationRequested; i = Interlocked.Increment(ref next))
             {
                 try { results[i] = list[i](stop.Token); }
