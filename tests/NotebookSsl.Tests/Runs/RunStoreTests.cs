@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace NotebookSsl.Tests.Runs;
 
+[Collection(ProcessEnvironment.Name)]
 public class RunStoreTests
 {
     static readonly MaeConfig Tiny = new()
