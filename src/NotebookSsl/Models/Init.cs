@@ -15,9 +15,9 @@ namespace NotebookSsl.Models;
 /// it. Outside a build (a model made with <c>new</c> in a cell) the global generator is used, as in PyTorch.
 /// </para>
 /// <para>
-/// The draws go through <c>Tensor.uniform_</c> / <c>Tensor.normal_</c>: TorchSharp 0.107's <c>nn.init.uniform_</c> and
-/// <c>nn.init.normal_</c> take a generator and ignore it (two builds from one seed differed;
-/// <c>SeedsTests</c> would catch a regression). <c>nn.init.trunc_normal_</c> honours it.
+/// The draws go through the tensor's own <c>uniform_</c>/<c>normal_</c>, never <c>nn.init</c>'s: TorchSharp 0.107's
+/// <c>nn.init.uniform_</c>, <c>normal_</c> and <c>trunc_normal_</c> take a generator and ignore it (they call libtorch
+/// without it), so a seeded build through them drew from the global generator after all.
 /// </para>
 /// </summary>
 internal static class Init
@@ -89,8 +89,22 @@ internal static class Init
     /// <summary>timm's trunc_normal_(std, a = −2, b = 2) from the build's generator (heads, DINO's MLP, query tokens).</summary>
     public static void TruncNormal(Tensor tensor, double std)
     {
+        // torch.nn.init._no_grad_trunc_normal_ step by step: a uniform draw between the cut-offs' CDF values, mapped
+        // through the inverse CDF, then clamped against erfinv's rounding at the ends
+        const double a = -2, b = 2;
         using var _ = no_grad();
-        init.trunc_normal_(tensor, 0, std, -2, 2, current);
+        double lower = NormCdf(a / std), upper = NormCdf(b / std);
+        tensor.uniform_(2 * lower - 1, 2 * upper - 1, current);
+        tensor.erfinv_();
+        tensor.mul_(std * Math.Sqrt(2.0));
+        tensor.clamp_(a, b);
+    }
+
+    static double NormCdf(double x)
+    {
+        using var t = TorchSharp.torch.tensor(x / Math.Sqrt(2.0), ScalarType.Float64);
+        using var erf = t.erf();
+        return (1 + erf.item<double>()) / 2;
     }
 
     /// <summary>MAE's initialize_weights: xavier-uniform Linear and patch-embed weights, zero biases, LayerNorm 1/0.</summary>

@@ -111,8 +111,7 @@ public class CkaTests
     [Fact]
     public void Full_vs_masked_is_one_without_masking_and_lower_with_it()
     {
-        Seeds.Set(0);
-        using var encoder = new VisionTransformer(TinyVit);
+        using var encoder = Seeds.Build(0, () => new VisionTransformer(TinyVit));
         var images = rand(24, 1, 8, 8, generator: new Generator(1));
         var cka = Cka.FullVsMasked(encoder, images, [0.0, 0.9], seed: 3);   // [ratio][block]
         Assert.Equal(2, cka.Length);
@@ -126,8 +125,7 @@ public class CkaTests
     [Fact]
     public void Full_vs_masked_with_mask_tokens_is_one_when_nothing_is_masked()
     {
-        Seeds.Set(0);
-        using var cmae = new ContrastiveMae(new CMaeConfig { Encoder = TinyVit, HiddenDim = 16, Dim = 8 });
+        using var cmae = Seeds.Build(0, () => new ContrastiveMae(new CMaeConfig { Encoder = TinyVit, HiddenDim = 16, Dim = 8 }));
         var images = rand(24, 1, 8, 8, generator: new Generator(1));
         var cka = Cka.FullVsMaskedWithMaskTokens(cmae, images, [0.0, 0.75], seed: 3);
         Assert.All(cka[0], v => Assert.Equal(1.0, v, 5));

@@ -14,7 +14,7 @@ public class DecoderAnalysisTests
         DecoderWidth = 16, DecoderDepth = 2, DecoderHeads = 2,
     };
 
-    static MaskedAutoencoder Build(MaeConfig config) { Seeds.Set(5); return new MaskedAutoencoder(config); }
+    static MaskedAutoencoder Build(MaeConfig config) => Seeds.Build(5, () => new MaskedAutoencoder(config));
 
     [Fact]
     public void The_fixed_mask_is_one_mask_for_all_images()

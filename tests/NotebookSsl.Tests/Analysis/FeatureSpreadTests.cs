@@ -38,8 +38,7 @@ public class FeatureSpreadTests
     [Fact]
     public void AnEncoderIsMeasuredOnItsPooledPatchTokensAndLeftInItsMode()
     {
-        Seeds.Set(0);
-        using var encoder = new VisionTransformer(new VitConfig { ImageSize = 8, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 });
+        using var encoder = Seeds.Build(0, () => new VisionTransformer(new VitConfig { ImageSize = 8, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 }));
         encoder.train();
         var images = rand(6, 1, 8, 8, generator: new Generator(2));
         double spread = FeatureSpread.OfEncoder(encoder, images);

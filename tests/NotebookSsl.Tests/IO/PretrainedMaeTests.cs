@@ -58,8 +58,7 @@ public class PretrainedMaeTests
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
-        Seeds.Set(21);
-        using var source = new MaskedAutoencoder(Tiny);
+        using var source = Seeds.Build(21, () => new MaskedAutoencoder(Tiny));
         using (no_grad()) foreach (var p in source.parameters()) p.add_(randn_like(p));   // nothing left at its initial value
         var hf = ToHuggingFace(source.state_dict());
         Assert.Contains("vit.encoder.layer.1.attention.attention.value.bias", hf.Keys);
@@ -82,8 +81,7 @@ public class PretrainedMaeTests
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
-        Seeds.Set(0);
-        using var source = new MaskedAutoencoder(Tiny);
+        using var source = Seeds.Build(0, () => new MaskedAutoencoder(Tiny));
         var path = dir["model.safetensors"];
         Safetensors.Save(path, ToHuggingFace(source.state_dict()));
         var e = Assert.Throws<ArgumentException>(() => PretrainedMae.LoadHuggingFace(path, Tiny with { Encoder = Tiny.Encoder with { Depth = 1 } }));

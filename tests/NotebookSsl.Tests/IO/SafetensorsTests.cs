@@ -24,15 +24,15 @@ public sealed class SafetensorsTests : IDisposable
     public void RoundTripIsBitExactForEveryDtype()
     {
         using var scope = NewDisposeScope();
-        manual_seed(7);
+        var g = new Generator(7);
         var special = tensor(new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, float.Epsilon, 1e-40f });
         var source = new Dictionary<string, Tensor>
         {
-            ["f32"] = randn(3, 4, 5),                                         // [3, 4, 5]
-            ["f32_special"] = special,                                        // [6]
-            ["f64"] = randn(new long[] { 2, 3 }, ScalarType.Float64),         // [2, 3]
-            ["f16"] = randn(4, 2).to(ScalarType.Float16),                     // [4, 2]
-            ["bf16"] = randn(5).to(ScalarType.BFloat16),                      // [5]
+            ["f32"] = randn(3, 4, 5, generator: g),                                       // [3, 4, 5]
+            ["f32_special"] = special,                                                    // [6]
+            ["f64"] = randn(new long[] { 2, 3 }, ScalarType.Float64, generator: g),       // [2, 3]
+            ["f16"] = randn(4, 2, generator: g).to(ScalarType.Float16),                   // [4, 2]
+            ["bf16"] = randn(5, generator: g).to(ScalarType.BFloat16),                    // [5]
             ["i64"] = tensor(new[] { long.MinValue, -1L, 0L, long.MaxValue }),
             ["i32"] = tensor(new[] { int.MinValue, 42, int.MaxValue }).reshape(3, 1),
             ["i16"] = tensor(new short[] { short.MinValue, 7, short.MaxValue }),

@@ -16,11 +16,7 @@ public class CaeTests
         RegressorDepth = 2, DecoderDepth = decoder ? 1 : 0, UseDecoder = decoder, AlignmentWeight = lambda,
     };
 
-    static ContextAutoencoder Build(CaeConfig config, int seed = 0)
-    {
-        Seeds.Set(seed);
-        return new ContextAutoencoder(config);
-    }
+    static ContextAutoencoder Build(CaeConfig config, int seed = 0) => Seeds.Build(seed, () => new ContextAutoencoder(config));
 
     static Tensor Noise(int n, int seed = 5) => BlockMasking.Noise(n, 4, 0.5, new Generator((ulong)seed));
 

@@ -39,8 +39,7 @@ public class MultiViewMaeTests
     public void Swapping_the_views_leaves_the_loss_unchanged()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
-        using var model = new MultiViewMaskedAutoencoder(Tiny());
+        using var model = Seeds.Build(0, () => new MultiViewMaskedAutoencoder(Tiny()));
         var v1 = rand(4, 1, 16, 16, generator: new Generator(1));
         var v2 = rand(4, 1, 16, 16, generator: new Generator(2));
         var n1 = rand(4, 16, generator: new Generator(3));
@@ -61,8 +60,7 @@ public class MultiViewMaeTests
     [Fact]
     public void The_weights_are_the_maes_under_its_names()
     {
-        Seeds.Set(0);
-        using var model = new MultiViewMaskedAutoencoder(Tiny());
+        using var model = Seeds.Build(0, () => new MultiViewMaskedAutoencoder(Tiny()));
         using var mae = new MaskedAutoencoder(Tiny().Mae);
         Assert.Equal(mae.state_dict().Keys.OrderBy(k => k), model.state_dict().Keys.OrderBy(k => k));
     }
@@ -74,8 +72,7 @@ public class MultiViewMaeTests
         var images = rand(32, 1, 16, 16, generator: new Generator(9));
         List<double> Curve(MultiViewMaeConfig config, int seed)
         {
-            Seeds.Set(seed);
-            using var model = new MultiViewMaskedAutoencoder(config);
+            using var model = Seeds.Build(seed, () => new MultiViewMaskedAutoencoder(config));
             return MultiViewMaskedAutoencoder.Steps(model, images, new TrainConfig { Epochs = 2, BatchSize = 8, Lr = 1e-3, Seed = seed })
                 .Select(s => s.Loss).ToList();
         }
@@ -85,8 +82,7 @@ public class MultiViewMaeTests
         Assert.NotEqual(a, Curve(Tiny(twoTargets: false), 1));
         Assert.True(Curve(Tiny(lambda: 0), 1).Max() < a.Min()); // L_c ≈ log(2N − 1) ≈ 2.7 dominates at λ = 2
 
-        Seeds.Set(0);
-        using var model = new MultiViewMaskedAutoencoder(Tiny(lambda: 0));
+        using var model = Seeds.Build(0, () => new MultiViewMaskedAutoencoder(Tiny(lambda: 0)));
         var output = model.Forward(images[..4], images[4..8], generator: new Generator(1));
         Assert.Equal(output.ReconstructionLoss.item<float>(), output.Loss.item<float>());
     }

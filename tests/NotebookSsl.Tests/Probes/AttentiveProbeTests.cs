@@ -11,9 +11,8 @@ public class AttentiveProbeTests
     public void Shapes_of_the_head_and_the_tokens()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
-        using var head = new AttentiveProbe.Head(width: 8, heads: 2, classes: 3);
-        var tokens = randn(5, 6, 8);
+        using var head = Seeds.Build(0, () => new AttentiveProbe.Head(width: 8, heads: 2, classes: 3));
+        var tokens = randn(5, 6, 8, generator: new Generator(1));
         Assert.Equal(new long[] { 5, 3 }, head.forward(tokens).shape);
         var (pooled, map) = head.Pool(tokens, returnMap: true);
         Assert.Equal(new long[] { 5, 8 }, pooled.shape);

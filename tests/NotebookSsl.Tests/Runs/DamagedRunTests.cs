@@ -16,7 +16,7 @@ public class DamagedRunTests
 
     static readonly RunKey Key = new("tiny", Tiny, 3);
 
-    static MaskedAutoencoder Build() { Seeds.Set(3); return new MaskedAutoencoder(Tiny); }
+    static MaskedAutoencoder Build() => Seeds.Build(3, () => new MaskedAutoencoder(Tiny));
 
     /// <summary>A store with one run in it; returns the store, its log and a counter of trainings.</summary>
     static (RunStore Store, List<string> Log, Func<int> Trained, Func<StoredRun<MaskedAutoencoder, double>> Get) Stored(TempDir dir)

@@ -17,14 +17,15 @@ public class ResumeTests
 
     static readonly TrainConfig Config = new() { Epochs = 2, BatchSize = 8, Lr = 1e-3, WarmupEpochs = 0.5, Seed = 4 };   // 4 steps an epoch
 
-    static MaskedAutoencoder Build() { Seeds.Set(4); return new MaskedAutoencoder(Small); }
+    static MaskedAutoencoder Build() => Seeds.Build(4, () => new MaskedAutoencoder(Small));
 
     /// <summary>
-    /// The MAE loss scaled by a draw from libtorch's global generator, so that a resume that forgot the
-    /// global generator's state would train differently.
+    /// The MAE loss scaled by one more draw from the run's generator after the masks, so that a resume that restored
+    /// the generator's state at another point of its stream would train differently. (Not libtorch's global
+    /// generator: no training path reads it since runs train side by side, and tests running in parallel move it.)
     /// </summary>
     static IEnumerable<StepRecord> Train(MaskedAutoencoder mae, Tensor images, Checkpointing? checkpoint, CancellationToken cancel = default) =>
-        Trainer.Steps(mae, images, null, (x, _, g) => mae.Forward(x, generator: g).Loss * (1 + 0.5 * rand(1)), Config,
+        Trainer.Steps(mae, images, null, (x, _, g) => mae.Forward(x, generator: g).Loss * (1 + 0.5 * rand(1, generator: g)), Config,
             cancel: cancel, checkpoint: checkpoint);
 
     static void AssertSameWeights(MaskedAutoencoder a, MaskedAutoencoder b)
@@ -56,7 +57,7 @@ public class ResumeTests
             Assert.Equal(stopAfter, Train(first, images, checkpoint).Take(stopAfter).Count());   // the process "dies" here
         Assert.Equal(stopAfter / every * every, checkpoint.SavedStep());
 
-        rand(3);                                                // the new process's global generator is elsewhere
+        rand(3);                                                // the new process's global generator is elsewhere: it must not matter
         using var resumed = Build();
         var records = Train(resumed, images, checkpoint).ToList();
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), records.Select(r => r.Step));
@@ -126,7 +127,7 @@ public class ResumeTests
         var pretrain = recipe.Pretrain with { Seed = 1 };
         var images = rand(recipe.TrainImages, 1, 28, 28, generator: new Generator(5));
         var key = new RunKey("mae-pretrain-test", new { recipe.Mae, pretrain }, 1);
-        MaskedAutoencoder BuildSmoke() { Seeds.Set(1); return new MaskedAutoencoder(recipe.Mae); }
+        MaskedAutoencoder BuildSmoke() => Seeds.Build(1, () => new MaskedAutoencoder(recipe.Mae));
         List<double> Losses(MaskedAutoencoder mae, Checkpointing checkpoint, int? dieAfter)
         {
             var losses = new List<double>();

@@ -9,7 +9,7 @@ public class RunStoreLockTests
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    static nn.Module<Tensor, Tensor> Build() { global::NotebookSsl.Training.Seeds.Set(0); return nn.Linear(3, 2); }
+    static nn.Module<Tensor, Tensor> Build() => global::NotebookSsl.Training.Seeds.Build(0, () => global::NotebookSsl.Models.Init.Linear(3, 2));
 
     [Fact]
     public async Task A_second_caller_of_a_key_being_trained_waits_says_for_whom_then_loads_the_first_ones_run()

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace NotebookSsl.Tests.Runs;
 
+[Collection(ProcessEnvironment.Name)]
 public class RunStoreTests
 {
     static readonly MaeConfig Tiny = new()
@@ -50,7 +51,7 @@ public class RunStoreTests
         var store = new RunStore(dir.Path);
         var key = new RunKey("tiny", Tiny, 3);
         int trained = 0;
-        MaskedAutoencoder Build() { Seeds.Set(3); return new MaskedAutoencoder(Tiny); }
+        MaskedAutoencoder Build() => Seeds.Build(3, () => new MaskedAutoencoder(Tiny));
         Metrics Train(MaskedAutoencoder mae)
         {
             trained++;

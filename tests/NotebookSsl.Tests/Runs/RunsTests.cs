@@ -71,6 +71,7 @@ public class RunEnvironmentTests
     }
 }
 
+[Collection(ProcessEnvironment.Name)]
 public class RepositoryRootTests
 {
     [Fact]

@@ -27,8 +27,8 @@ public class DecoderLocalityTests
         var p = s.Protocol with { TrainImages = 256, FineTuneImages = 64, TestImages = 16 };
         s = s with { Protocol = p };
         var names = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
-        var train = new ImageDataset(rand(p.TrainImages, 1, 28, 28), arange(p.TrainImages) % 10, names, "random");
-        var test = new ImageDataset(rand(p.TestImages, 1, 28, 28), arange(p.TestImages) % 10, names, "random");
+        var train = new ImageDataset(rand(p.TrainImages, 1, 28, 28, generator: new Generator(1)), arange(p.TrainImages) % 10, names, "random");
+        var test = new ImageDataset(rand(p.TestImages, 1, 28, 28, generator: new Generator(2)), arange(p.TestImages) % 10, names, "random");
         return new Study(s, new Evaluation(p, train, test, store));
     }
 

@@ -8,15 +8,11 @@ namespace NotebookSsl.Tests.Training;
 
 public class StepBudgetTests
 {
-    static MaskedAutoencoder TinyMae(int seed)
+    static MaskedAutoencoder TinyMae(int seed) => Seeds.Build(seed, () => new MaskedAutoencoder(new MaeConfig
     {
-        Seeds.Set(seed);
-        return new MaskedAutoencoder(new MaeConfig
-        {
-            Encoder = new VitConfig { ImageSize = 8, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 },
-            DecoderWidth = 16, DecoderDepth = 1, DecoderHeads = 2,
-        });
-    }
+        Encoder = new VitConfig { ImageSize = 8, PatchSize = 4, Width = 16, Depth = 1, Heads = 2 },
+        DecoderWidth = 16, DecoderDepth = 1, DecoderHeads = 2,
+    }));
 
     static CropStream Stream() => new(rand([1, 1, 20, 20], generator: new TorchSharp.torch.Generator(1)), CropStream.StrongAugmentation(8), "one");
 

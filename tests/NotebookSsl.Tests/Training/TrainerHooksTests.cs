@@ -18,8 +18,7 @@ public class TrainerHooksTests
     public void AfterStep_runs_once_per_step_after_the_update_without_gradients()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Small);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(Small));
         var images = rand(32, 1, 16, 16, generator: new Generator(1));
         var seen = new List<(long Step, bool Grad, float Weight)>();
         var weight = mae.Encoder.named_parameters().First(p => p.name == "patch_embed.proj.weight").parameter;
@@ -38,8 +37,7 @@ public class TrainerHooksTests
         using var scope = NewDisposeScope();
         var images = rand(32, 1, 16, 16, generator: new Generator(1));
         using var cancel = new CancellationTokenSource();
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Small);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(Small));
         var records = new List<StepRecord>();
         foreach (var step in MaePretraining.Steps(mae, images, Config, cancel: cancel.Token))
         {
@@ -50,8 +48,7 @@ public class TrainerHooksTests
         Assert.False(mae.training);
 
         // the weights are those of three uninterrupted steps
-        Seeds.Set(0);
-        using var reference = new MaskedAutoencoder(Small);
+        using var reference = Seeds.Build(0, () => new MaskedAutoencoder(Small));
         _ = MaePretraining.Steps(reference, images, Config).Take(3).ToList();
         foreach (var ((name, a), (_, b)) in mae.named_parameters().Zip(reference.named_parameters()))
             Assert.True(a.allclose(b, 0, 0), name);
@@ -61,8 +58,7 @@ public class TrainerHooksTests
     public void A_token_cancelled_before_the_start_trains_nothing()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Small);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(Small));
         var before = mae.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var records = MaePretraining.Steps(mae, rand(32, 1, 16, 16), Config, cancel: new CancellationToken(canceled: true)).ToList();
         Assert.Empty(records);

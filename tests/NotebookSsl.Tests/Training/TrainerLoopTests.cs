@@ -1,3 +1,4 @@
+using NotebookSsl.Models;
 using NotebookSsl.Runs;
 using NotebookSsl.Tests.Data;
 using NotebookSsl.Training;
@@ -18,7 +19,7 @@ public class TrainerLoopTests
         Epochs = 3, BatchSize = 8, Lr = 3e-2, MinLr = 1e-4, WarmupEpochs = 0.5, WeightDecay = 0.05, Beta2 = 0.95, ClipGrad = 0.5, Seed = 7,
     };
 
-    static Sequential Tiny() { Seeds.Set(3); return Sequential(Linear(6, 8), ReLU(), Linear(8, 3)); }
+    static Sequential Tiny() => Seeds.Build(3, () => Sequential(Init.Linear(6, 8), ReLU(), Init.Linear(8, 3)));
 
     /// <summary>Cross-entropy scaled by a draw from the run's generator, so that the order of the generator's draws matters.</summary>
     static Tensor LossOf(Sequential model, Tensor x, Tensor? y, Generator g) =>

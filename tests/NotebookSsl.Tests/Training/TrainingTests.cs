@@ -16,8 +16,7 @@ public class TrainingTests
 
     static List<double> Curve(int seed, Tensor images)
     {
-        Seeds.Set(seed);
-        using var mae = new MaskedAutoencoder(Small);
+        using var mae = Seeds.Build(seed, () => new MaskedAutoencoder(Small));
         return MaePretraining.Steps(mae, images, new TrainConfig { Epochs = 2, BatchSize = 32, Lr = 1e-3, Seed = seed }).Select(s => s.Loss).ToList();
     }
 
@@ -119,8 +118,7 @@ public class FashionMnistTrainingTests
         using var scope = NewDisposeScope();
         using var all = FashionMnist.Load(DatasetSplit.Train);
         using var train = all.Take(1024);
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 2, Heads = 4 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 });
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(new MaeConfig { Encoder = new VitConfig { Width = 64, Depth = 2, Heads = 4 }, DecoderWidth = 32, DecoderDepth = 1, DecoderHeads = 2 }));
         var steps = MaePretraining.Steps(mae, train.Images, new TrainConfig { Epochs = 3, BatchSize = 64, Lr = 1e-3, WarmupEpochs = 0.5 }).ToList();
         double first = steps.Take(4).Average(s => s.Loss), last = steps.TakeLast(4).Average(s => s.Loss);
         Assert.True(last < 0.8 * first, $"loss went from {first:F3} to {last:F3}");

@@ -15,8 +15,7 @@ public class CMaeTests
     [Fact]
     public void MaskTokensEnterAtMaskedPositionsOnly()
     {
-        Seeds.Set(0);
-        using var cmae = new ContrastiveMae(Tiny);
+        using var cmae = Seeds.Build(0, () => new ContrastiveMae(Tiny));
         var images = rand(3, 1, 8, 8, generator: new Generator(1));
         var (mask, _) = cmae.Masks(rand(3, 16, generator: new Generator(2)));
         var embedded = cmae.Online.EmbedWithMaskTokens(images, mask);             // [3, 16, 16]
@@ -35,8 +34,7 @@ public class CMaeTests
     [Fact]
     public void TheTwoViewsAreComplementary()
     {
-        Seeds.Set(0);
-        using var cmae = new ContrastiveMae(Tiny);
+        using var cmae = Seeds.Build(0, () => new ContrastiveMae(Tiny));
         var (m1, m2) = cmae.Masks(rand(5, 16, generator: new Generator(3)));
         Assert.True((m1 + m2).eq(1).all().item<bool>());
         using var noMask = new ContrastiveMae(Tiny with { Masking = false });
@@ -52,8 +50,7 @@ public class CMaeTests
     [InlineData(CMaeTokens.Tokens, CMaeLoss.InfoNce, false)]
     public void TheTargetBranchGetsNoGradient(CMaeTokens tokens, CMaeLoss loss, bool maskTokens)
     {
-        Seeds.Set(0);
-        using var cmae = new ContrastiveMae(Tiny with { Tokens = tokens, Loss = loss, MaskTokens = maskTokens, CutMix = true });
+        using var cmae = Seeds.Build(0, () => new ContrastiveMae(Tiny with { Tokens = tokens, Loss = loss, MaskTokens = maskTokens, CutMix = true }));
         var images = rand(4, 1, 8, 8, generator: new Generator(1));
         var value = cmae.Forward(images, new Generator(7));
         Assert.True(double.IsFinite(value.item<float>()));
@@ -73,8 +70,7 @@ public class CMaeTests
     [Fact]
     public void TokenWiseLossComparesEveryPatchToken()
     {
-        Seeds.Set(0);
-        using var tokens = new ContrastiveMae(Tiny);
+        using var tokens = Seeds.Build(0, () => new ContrastiveMae(Tiny));
         using var withCls = new ContrastiveMae(Tiny with { Tokens = CMaeTokens.TokensAndCls });
         var g = new Generator(4);
         var q = randn(4, 17, 8, generator: g);
@@ -87,8 +83,7 @@ public class CMaeTests
     [Fact]
     public void StepsMoveTheTargetByEma()
     {
-        Seeds.Set(1);
-        using var cmae = new ContrastiveMae(Tiny with { Momentum = 0.5 });
+        using var cmae = Seeds.Build(1, () => new ContrastiveMae(Tiny with { Momentum = 0.5 }));
         var target = cmae.named_parameters().Single(np => np.name == "target.encoder.blocks.0.mlp.fc1.weight").parameter;
         var before = target.clone();
         var images = rand(16, 1, 8, 8, generator: new Generator(5));

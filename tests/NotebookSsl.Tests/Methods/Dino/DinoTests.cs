@@ -19,8 +19,7 @@ public class DinoTests
     public void Head_has_dino_names_and_unit_norm_prototypes()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
-        var head = new DinoHead(16, 32, 24, 8);
+        var head = Seeds.Build(0, () => new DinoHead(16, 32, 24, 8));
         var names = head.named_parameters().Select(p => p.name).ToArray();
         Assert.Equal(["mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias", "mlp.4.weight", "mlp.4.bias",
             "last_layer.weight_g", "last_layer.weight_v"], names);
@@ -113,8 +112,7 @@ public class DinoTests
     public void Teacher_moves_only_by_ema()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(1);
-        using var dino = new DinoModel(Tiny);
+        using var dino = Seeds.Build(1, () => new DinoModel(Tiny));
         var images = rand(16, 1, 16, 16, generator: new Generator(2));
         var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 1 };
         TeacherMovesOnlyByEma(dino, dino.Teacher, dino.Student, dino.Steps(images, train), 4, Tiny.TeacherMomentum);
@@ -124,8 +122,7 @@ public class DinoTests
     public void Prototypes_stay_fixed_during_the_first_epoch_then_train()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(5);
-        using var dino = new DinoModel(Tiny);
+        using var dino = Seeds.Build(5, () => new DinoModel(Tiny));
         var images = rand(16, 1, 16, 16, generator: new Generator(6));
         var start = dino.Student.Head.LastLayer.WeightV.detach().clone();
         var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 5 };
@@ -147,8 +144,7 @@ public class DinoTests
         var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 4 };
         List<double> Curve(DinoConfig c)
         {
-            Seeds.Set(4);
-            using var dino = new DinoModel(c);
+            using var dino = Seeds.Build(4, () => new DinoModel(c));
             var before = dino.Student.Backbone.named_parameters().First(p => p.name == "blocks.0.attn.qkv.weight").parameter.detach().clone();
             var losses = dino.Steps(images, train).Select(s => s.Loss).ToList();
             Assert.False(dino.Student.Backbone.named_parameters().First(p => p.name == "blocks.0.attn.qkv.weight").parameter.Same(before));

@@ -92,7 +92,7 @@ public class MaeTests
         int g = 8, l = g * g;
 
         // the latent as a leaf, decoded with identity order; take the gradient of one output position
-        var latent = randn(1, 1 + l, 32).requires_grad_(true);
+        var latent = randn(1, 1 + l, 32, generator: new Generator(1)).requires_grad_(true);
         var ids = arange(l).unsqueeze(0);
         int row = 2, col = 5;
         var pred = mae.Decoder.Forward(latent, ids).Pred;          // [1, L, p²C]
@@ -147,8 +147,7 @@ public class MaeTests
     [Fact]
     public void Unmasked_loss_draws_no_mask_and_training_on_it_lowers_it()
     {
-        NotebookSsl.Training.Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Tiny() with { NormPixLoss = false });
+        using var mae = NotebookSsl.Training.Seeds.Build(0, () => new MaskedAutoencoder(Tiny() with { NormPixLoss = false }));
         var images = rand(16, 3, 16, 16, generator: new Generator(2));
         double Loss() { using var _ = no_grad(); return MaePretraining.UnmaskedLoss(mae, images).item<float>(); }
         var before = Loss();

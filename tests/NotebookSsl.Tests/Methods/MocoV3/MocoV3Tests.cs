@@ -15,8 +15,7 @@ public class MocoV3Tests
     [Fact]
     public void MlpsHaveTheOfficialLayout()
     {
-        Seeds.Set(0);
-        using var moco = new MoCo(Tiny);
+        using var moco = Seeds.Build(0, () => new MoCo(Tiny));
         var names = moco.state_dict().Keys.ToHashSet();
         // builder.py: base_encoder.head = 3-layer MLP (Linear no bias, BN, ReLU, ..., Linear, BN affine=False)
         Assert.Contains("base_encoder.head.0.weight", names);
@@ -33,8 +32,7 @@ public class MocoV3Tests
     [Fact]
     public void OnlyTheBaseBranchGetsGradients()
     {
-        Seeds.Set(0);
-        using var moco = new MoCo(Tiny);
+        using var moco = Seeds.Build(0, () => new MoCo(Tiny));
         var x1 = rand(4, 1, 8, 8, generator: new Generator(1));
         var x2 = rand(4, 1, 8, 8, generator: new Generator(2));
         moco.forward(x1, x2).backward();
@@ -55,8 +53,7 @@ public class MocoV3Tests
     [Fact]
     public void MomentumEncoderStartsAsACopyAndMovesByEma()
     {
-        Seeds.Set(0);
-        using var moco = new MoCo(Tiny);
+        using var moco = Seeds.Build(0, () => new MoCo(Tiny));
         var p = moco.named_parameters().ToDictionary(np => np.name, np => np.parameter);
         var b = p["base_encoder.blocks.0.mlp.fc1.weight"];
         var m = p["momentum_encoder.blocks.0.mlp.fc1.weight"];
@@ -72,8 +69,7 @@ public class MocoV3Tests
     {
         double[] Run()
         {
-            Seeds.Set(3);
-            using var moco = new MoCo(Tiny);
+            using var moco = Seeds.Build(3, () => new MoCo(Tiny));
             var images = rand(16, 1, 8, 8, generator: new Generator(5));
             var train = new TrainConfig { Epochs = 1, BatchSize = 8, Lr = 1e-3, WarmupEpochs = 0, Seed = 3 };
             return MoCo.Steps(moco, images, train).Select(s => s.Loss).ToArray();

@@ -32,8 +32,7 @@ public class RMaeTests
     [InlineData(RMaeTarget.Identity)]
     public void TheSecondViewAndTheScoredPatchesFollowTheVariant(RMaeTarget t2)
     {
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Tiny);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(Tiny));
         var images = rand(4, 1, 8, 8, generator: new Generator(1));
         var output = RelaxedMae.Forward(mae, images, new RMaeConfig { T2 = t2 }, new Generator(2));
         Assert.Equal(12, (int)output.Mask1[0].sum().item<float>());                 // 75 % of 16 removed from view 1
@@ -67,9 +66,8 @@ public class RMaeTests
     public void The_complement_view_hides_exactly_what_view_one_showed(int imageSize, double ratio, MaskingKind masking, int unit)
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(0);
         var config = Tiny with { Encoder = Tiny.Encoder with { ImageSize = imageSize }, MaskRatio = ratio, Masking = masking, MaskUnit = unit };
-        using var mae = new MaskedAutoencoder(config);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(config));
         int l = config.Encoder.NumPatches;
         var output = RelaxedMae.Forward(mae, rand(3, 1, imageSize, imageSize, generator: new Generator(1)), new RMaeConfig(), new Generator(2));
         if (masking == MaskingKind.Random)
@@ -82,8 +80,7 @@ public class RMaeTests
     [Fact]
     public void LossIsDistancePlusLambdaConstraintAndBothBranchesLearn()
     {
-        Seeds.Set(0);
-        using var mae = new MaskedAutoencoder(Tiny);
+        using var mae = Seeds.Build(0, () => new MaskedAutoencoder(Tiny));
         var images = rand(4, 1, 8, 8, generator: new Generator(1));
         var one = RelaxedMae.Forward(mae, images, new RMaeConfig { Lambda = 1 }, new Generator(3));
         var three = RelaxedMae.Forward(mae, images, new RMaeConfig { Lambda = 3 }, new Generator(3));
@@ -100,8 +97,7 @@ public class RMaeTests
     {
         double[] Run()
         {
-            Seeds.Set(2);
-            using var mae = new MaskedAutoencoder(Tiny);
+            using var mae = Seeds.Build(2, () => new MaskedAutoencoder(Tiny));
             var images = rand(16, 1, 8, 8, generator: new Generator(5));
             return RelaxedMae.Steps(mae, images, new RMaeConfig { T2 = RMaeTarget.RandomMask },
                 new TrainConfig { Epochs = 1, BatchSize = 8, Lr = 1e-3, WarmupEpochs = 0, Seed = 2 }).Select(s => s.Loss).ToArray();

@@ -99,8 +99,7 @@ public class UniSslTests
     {
         using var scope = NewDisposeScope();
         var images = rand(4, 1, 16, 16, generator: new Generator(3));
-        Seeds.Set(2);
-        using var model = new UniSslModel(Tiny);
+        using var model = Seeds.Build(2, () => new UniSslModel(Tiny));
         var losses = model.Forward(images, new Generator(9));
         losses.Loss.backward();
         Assert.True(double.IsFinite(losses.Loss.item<float>()));
@@ -113,13 +112,11 @@ public class UniSslTests
             Assert.True(named[name].grad is { } gr && gr.abs().sum().item<float>() > 0, $"no gradient at {name}");
         Assert.All(named.Where(p => p.Key.StartsWith("teacher.")), p => Assert.True(p.Value.grad is null, p.Key));
 
-        Seeds.Set(2);
-        using var again = new UniSslModel(Tiny);
+        using var again = Seeds.Build(2, () => new UniSslModel(Tiny));
         Assert.Equal(losses.Loss.item<float>(), again.Forward(images, new Generator(9)).Loss.item<float>());
 
         // Eq. 11 literally (one direction) is a different loss of the same views
-        Seeds.Set(2);
-        using var oneWay = new UniSslModel(Tiny with { Symmetric = false });
+        using var oneWay = Seeds.Build(2, () => new UniSslModel(Tiny with { Symmetric = false }));
         Assert.NotEqual(losses.Sim.item<float>(), oneWay.Forward(images, new Generator(9)).Sim.item<float>());
     }
 
@@ -127,8 +124,7 @@ public class UniSslTests
     public void Teacher_moves_only_by_ema()
     {
         using var scope = NewDisposeScope();
-        Seeds.Set(1);
-        using var model = new UniSslModel(Tiny);
+        using var model = Seeds.Build(1, () => new UniSslModel(Tiny));
         var images = rand(16, 1, 16, 16, generator: new Generator(2));
         var train = DinoConfig.DefaultTrain with { Epochs = 2, BatchSize = 8, WarmupEpochs = 0.5, Lr = 1e-3, Seed = 1 };
         var parts = new List<(double, double)>();
