@@ -83,3 +83,14 @@ public static class ParallelRuns
         return results;
     }
 }
+
+/// <summary>
+/// A notebook's loop bodies, collected and then run side by side by <see cref="RunAll"/> (<see cref="ParallelRuns.Run{T}"/>):
+/// <c>jobs.Add(cancel =&gt; study.Run(arm, seed, cancel: cancel))</c> in the seed × arm loop, then
+/// <c>var runs = jobs.RunAll(parallel, cancellation)</c>. Adding runs nothing.
+/// </summary>
+public sealed class Jobs<T> : List<Func<CancellationToken, T>>
+{
+    /// <summary>Runs every job now, at most <paramref name="workers"/> at once (0: one per core), results in the order added.</summary>
+    public IReadOnlyList<T> RunAll(int workers = 0, CancellationToken cancel = default) => ParallelRuns.Run(this, workers, cancel);
+}
