@@ -35,4 +35,30 @@ public class StudyDisplayTests
         Assert.Contains("a 72.0 ± 1.4 vs b 61.0 ± 1.4", lines[0]);
         Assert.Contains("a 0.600 ± 0.001 vs b 0.750 ± 0.014", lines[1]);
     }
+
+    [Fact]
+    public void The_claim_table_shows_each_claim_with_the_papers_numbers_ours_and_the_findings_rule_verdict()
+    {
+        var holds = Claim.Pair("05", "CAE", "a beats b", "83.6 vs 82.9", "accuracy (%)", "a>b", new ClaimSide("a", [71.0, 73.0]), new ClaimSide("b", [60.0, 62.0]));
+        var within = Claim.Pair("05", "CAE", "a beats b by little", "", "accuracy (%)", "a>b", new ClaimSide("a", [61.0, 65.0]), new ClaimSide("b", [60.0, 62.0]));
+        var wrongSide = Claim.Pair("03", "R-MAE", "a as well as b", "", "PSNR (dB)", "a~b", new ClaimSide("a", [10.0, 10.1]), new ClaimSide("b", [20.0, 20.1]), tolerance: 1);
+        var trend = Claim.Trend("06", "Table 5", "grows with x", "", "accuracy (%)", "increasing",
+            [new ClaimPoint(1, [10.0, 11.0]), new ClaimPoint(2, [20.0, 21.0]), new ClaimPoint(3, [30.0, 31.0])]);
+        var empty = Claim.Pair("05", "CAE", "no runs", "", "", "a>b", new ClaimSide("a", []), new ClaimSide("b", [1.0, 2.0]));
+
+        var table = StudyDisplay.ClaimTable([holds, within, wrongSide, trend, empty]);
+
+        Assert.Equal(["claim", "paper", "ours", "verdict"], table.Columns.Select(c => c.Name));
+        Assert.Equal(5, table.Rows.Count);
+        Assert.Equal("a beats b (accuracy (%); a>b)", table.Columns["claim"][0]);
+        Assert.Equal("83.6 vs 82.9", table.Columns["paper"][0]);
+        Assert.Equal("a: 72.0 ± 1.4 (n = 2); b: 61.0 ± 1.4 (n = 2)", table.Columns["ours"][0]);
+        Assert.Equal("holds (d = 11, 2s = 2.828)", table.Columns["verdict"][0]);
+        Assert.StartsWith("inconclusive (", (string)table.Columns["verdict"][1]);            // d = 2 inside 2s ≈ 4.2
+        Assert.StartsWith("does not hold (", (string)table.Columns["verdict"][2]);           // 10 below b, far past the tolerance
+        Assert.Equal("1: 10.50 ± 0.71 (n = 2) → 2: 20.50 ± 0.71 (n = 2) → 3: 30.50 ± 0.71 (n = 2)", table.Columns["ours"][3]);
+        Assert.StartsWith("holds (ρ = 1.00", (string)table.Columns["verdict"][3]);
+        Assert.Equal("a: no values; b: 1.50 ± 0.71 (n = 2)", table.Columns["ours"][4]);
+        Assert.StartsWith("not judged (", (string)table.Columns["verdict"][4]);              // a missing side shows why, not an exception
+    }
 }

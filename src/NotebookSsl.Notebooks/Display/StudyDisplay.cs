@@ -96,6 +96,49 @@ public static class StudyDisplay
             : $"{c.Experiment} — {c.Text}: " + string.Join(" → ", c.Series.Select(p => $"{p.X:G3}: {MeanStd.Of(p.Values).Format(format)}")) + $" (expect {c.Expect}; paper: {c.Paper})";
     }));
 
+    /// <summary>
+    /// The claims as a table: claim (with its metric and expectation) | paper | ours (mean ± std per side, or the trend's
+    /// points) | verdict (with the numbers it was decided on). The verdict is <see cref="ClaimVerdict"/>'s, the rule the
+    /// findings page applies to the same claims once they are written to the results JSON. A claim that cannot be judged
+    /// (a side without values, a value that is not finite) shows why in its verdict cell instead of failing the cell.
+    /// </summary>
+    public static DF.DataFrame ClaimTable(IEnumerable<Claim> claims)
+    {
+        var list = claims.ToList();
+        return new DF.DataFrame(
+            new DF.StringDataFrameColumn("claim", list.Select(c => string.IsNullOrEmpty(c.Metric) ? $"{c.Text} ({c.Expect})" : $"{c.Text} ({c.Metric}; {c.Expect})")),
+            new DF.StringDataFrameColumn("paper", list.Select(c => c.Paper)),
+            new DF.StringDataFrameColumn("ours", list.Select(Ours)),
+            new DF.StringDataFrameColumn("verdict", list.Select(VerdictOf)));
+    }
+
+    // one side or one x: "name: mean ± std (n = k)", the findings page's format
+    static string Group(string name, IReadOnlyList<double> values) =>
+        values.Count == 0 ? $"{name}: no values" : $"{name}: {FindingsPage.MeanStd(values)}";
+
+    static string Ours(Claim c) => c.Series is null
+        ? $"{Group(c.A!.Name, c.A.Values)}; {Group(c.B!.Name, c.B.Values)}"
+        : string.Join(" → ", c.Series.Select(p => Group($"{p.X:G3}", p.Values)));
+
+    internal static string VerdictOf(Claim c)
+    {
+        ClaimJudgement j;
+        try
+        {
+            var expect = ClaimVerdict.ParseExpectation(c.Expect);
+            j = c.Series is null
+                ? ClaimVerdict.Pair(expect, c.A!.Values, c.B!.Values, c.Tolerance ?? 0)
+                : ClaimVerdict.Series(expect, c.Series.Select(p => (p.X, p.Values)).ToList());
+        }
+        catch (ArgumentException e) { return $"not judged ({e.Message})"; }
+        return j.Verdict switch
+        {
+            Verdict.Holds => $"holds ({j.Evidence})",
+            Verdict.DoesNotHold => $"does not hold ({j.Evidence})",
+            _ => $"inconclusive ({j.Evidence})",
+        };
+    }
+
     /// <summary>What a table calls a probe.</summary>
     public static string Name(Probe probe) => probe switch
     {
