@@ -123,8 +123,18 @@ internal static partial class NotebookRunner
             var planPath = Path.Combine(work, "plan.json");
             var eventsPath = Path.Combine(work, "events.jsonl");
             File.WriteAllText(planPath, WorkerProtocol.Serialize(new WorkerPlan(notebookDir, prepared.Cells)));
-            (exitCode, var stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir);
-            outcome = Apply(doc, WorkerProtocol.EnumerateEvents(eventsPath), exitCode, stderrTail, prepared.Cells, options.OutputLimit, outBase);
+            // the notebook's `parallel` parameter: helper processes that run the same cells and fill the run store
+            // (ParallelRuns: each starts its jobs elsewhere in the list); only this one's outputs are kept
+            int processes = ProcessesFor(prepared, options);
+            if (processes > 1) log.WriteLine($"nbssl: {notebookPath}: its runs spread over {processes} processes (parameter parallel; parallel=1 for one)");
+            var helpers = Enumerable.Range(1, processes - 1)
+                .Select(k => StartHelper(options, planPath, Path.Combine(work, $"helper{k}.jsonl"), notebookDir, $"{k}/{processes}")).ToList();
+            try
+            {
+                (exitCode, var stderrTail) = RunWorker(options, planPath, eventsPath, notebookDir, processes > 1 ? $"0/{processes}" : null);
+                outcome = Apply(doc, WorkerProtocol.EnumerateEvents(eventsPath), exitCode, stderrTail, prepared.Cells, options.OutputLimit, outBase);
+            }
+            finally { foreach (var helper in helpers) EndHelper(helper); }
         }
         finally
         {
@@ -168,10 +178,23 @@ internal static partial class NotebookRunner
     /// <summary>Exit code recorded when nbssl killed a worker that ran past <see cref="RunOptions.Timeout"/>.</summary>
     public const int TimeoutExitCode = -2;
 
-    static (int ExitCode, string StderrTail) RunWorker(RunOptions options, string planPath, string eventsPath, string workingDirectory)
+    /// <summary>
+    /// How many processes run the notebook: its <c>parallel</c> parameter (the override, else the declared default;
+    /// 0: one per core), 1 when it declares none.
+    /// </summary>
+    internal static int ProcessesFor(PreparedNotebook prepared, RunOptions options)
+    {
+        string? literal = options.Parameters.LastOrDefault(p => p.Key == "parallel").Value;
+        if (literal is null && prepared.Document.Cells.FirstOrDefault(c => c.Kind == CellKind.Code && c.HasTag(NotebookParameters.ParametersTag)) is { } cell)
+            literal = NotebookParameters.Parse(cell.Source, NotebookParameters.EffectiveLanguage(cell) == "fsharp" ? "fsharp" : "csharp")
+                .LastOrDefault(p => p.Name == "parallel")?.Literal;
+        if (literal is null || !int.TryParse(literal.Trim(), out int n) || n < 0) return 1;
+        return n == 0 ? Math.Max(1, Environment.ProcessorCount) : n;
+    }
+
+    static ProcessStartInfo WorkerStart(RunOptions options, string planPath, string eventsPath, string workingDirectory, string? share)
     {
         var command = options.Worker;
-        var log = options.Log;
         var psi = new ProcessStartInfo(command.FileName)
         {
             WorkingDirectory = workingDirectory,
@@ -184,7 +207,47 @@ internal static partial class NotebookRunner
         // libtorch's OpenMP threads spin while they wait: on a machine that is busy with anything else
         // (a build, another notebook) that makes training tens of times slower. Sleeping costs little.
         psi.Environment["OMP_WAIT_POLICY"] = OmpWaitPolicy;
+        if (share is not null) psi.Environment[Runs.ParallelRuns.ShareVariable] = share;
+        else psi.Environment.Remove(Runs.ParallelRuns.ShareVariable);
         foreach (var a in new[] { "worker", "--plan", planPath, "--events", eventsPath }) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>A helper process: the same cells, share <paramref name="share"/> of every job list, its output thrown away.</summary>
+    static Process? StartHelper(RunOptions options, string planPath, string eventsPath, string workingDirectory, string share)
+    {
+        try
+        {
+            var helper = Process.Start(WorkerStart(options, planPath, eventsPath, workingDirectory, share));
+            if (helper is null) return null;
+            _ = helper.StandardOutput.BaseStream.CopyToAsync(Stream.Null);   // drained, or a full pipe would stop it
+            _ = helper.StandardError.BaseStream.CopyToAsync(Stream.Null);
+            return helper;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            lock (options.Log) options.Log.WriteLine($"nbssl: could not start helper process {share}: {e.Message}; its runs are trained by the others");
+            return null;
+        }
+    }
+
+    /// <summary>Ends a helper and what it started (the notebook's own process has finished: nothing it trains is needed now).</summary>
+    static void EndHelper(Process? helper)
+    {
+        if (helper is null) return;
+        using (helper)
+        {
+            try { if (!helper.HasExited) helper.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            helper.WaitForExit();
+            LeftoverProcesses.EndGroup(helper.Id);
+        }
+    }
+
+    static (int ExitCode, string StderrTail) RunWorker(RunOptions options, string planPath, string eventsPath, string workingDirectory, string? share)
+    {
+        var command = options.Worker;
+        var log = options.Log;
+        var psi = WorkerStart(options, planPath, eventsPath, workingDirectory, share);
         if (options.Echo) psi.ArgumentList.Add("--echo");
         Process? started;
         try { started = Process.Start(psi); }

@@ -1,100 +1,91 @@
-using System.Runtime.ExceptionServices;
-using static TorchSharp.torch;
-
 namespace NotebookSsl.Runs;
 
 /// <summary>
-/// Independent runs (a notebook's seeds × arms, each pretrained and probed) trained side by side, one worker thread
-/// each, now. A notebook collects its loop's bodies as jobs and runs them:
+/// Independent runs (a notebook's seeds × arms, each pretrained and probed through the run store) spread over processes.
+/// A notebook collects its loop's bodies as jobs and runs them:
 /// <code>
-/// var jobs = new List&lt;Func&lt;CancellationToken, ArmRun&gt;&gt;();
+/// var jobs = new Jobs&lt;ArmRun&gt;();
 /// foreach (var seed in S.Seeds)
 ///     foreach (var arm in arms)
 ///         jobs.Add(cancel =&gt; study.Run(arm, seed, onStep: curves.For(arm.Name, seed), cancel: cancel));
-/// var runs = ParallelRuns.Run(jobs, parallel, cancellation);   // in the jobs' order
+/// var runs = jobs.RunAll(cancellation);   // in the jobs' order
 /// </code>
 /// <para>
-/// <b>Why threads, not worker processes.</b> A run's small ViT at one torch thread is bound by per-op overhead, not by
-/// memory bandwidth, so two runs on two cores give about twice the throughput either way; threads of one process share
-/// the loaded data, the run store's locks, the live chart and the cell's cancellation with nothing to serialise, and a
-/// run's model can be returned to the notebook as it is. What processes would have given for free, a generator per run,
-/// the library does itself: nothing on a training path reads libtorch's process-wide generator (<see cref="Training.Seeds"/>),
-/// so a run's weights are bit-identical whether it trains alone or beside others.
+/// <b>How.</b> <c>nbssl run --parallel N</c> (or the notebook's <c>parallel</c> parameter) runs the notebook in N
+/// processes at once on one run store, one torch thread each. Process k of N (<see cref="Share"/>, from
+/// <c>NBSSL_RUN_SHARE=k/N</c>) runs every job of a <see cref="Jobs{T}"/>, one at a time, starting a k-th of the way into
+/// the list. Every run and probe score is keyed in the store, and one process trains a key while another asking for it
+/// waits and loads it; so the processes start on different runs, and when one reaches a run the other has done, it
+/// loads it. Only process 0 writes the notebook, its report and its results; the others are killed when it ends.
+/// Without <c>NBSSL_RUN_SHARE</c> (the Jupyter kernel, a plain program) the jobs run one after another, in order.
 /// </para>
 /// <para>
-/// Each worker runs one job at a time on the calling process's torch threads (set them to 1, as the notebooks do; the
-/// default worker count divides the cores by them). When a job fails, the others are cancelled (they stop within one
-/// training step), every worker is waited for, and the first failure is thrown. When the caller's token fires
-/// (a cell interrupted), the same: nothing keeps training after this returns.
+/// <b>Why processes, not threads.</b> Two runs on two threads of one process were the first design, and they crashed: TorchSharp 0.107 hands the temporary <c>Scalar</c> behind every <c>a + b</c> and optimiser
+/// step to libtorch without keeping it alive, so a garbage collection started by one thread's allocations can free a
+/// Scalar another thread's op is still reading ("Expected false to be true ... toFloat", in 1 of 4 two-run benchmarks
+/// and in 1-2 tests per full parallel test run). Processes share nothing managed. Every run draws from generators of its
+/// own (<see cref="Training.Seeds"/>), so which process trains it changes no weight.
 /// </para>
 /// </summary>
 public static class ParallelRuns
 {
-    /// <summary>One worker per core, each on <c>torch.get_num_threads()</c> threads: the cores divided by the torch threads.</summary>
-    public static int DefaultWorkers => Math.Max(1, Environment.ProcessorCount / Math.Max(1, get_num_threads()));
+    /// <summary>The environment variable that gives a process its share: "k/N", 0 ≤ k &lt; N.</summary>
+    public const string ShareVariable = "NBSSL_RUN_SHARE";
+
+    /// <summary>This process's share of a notebook's jobs: (k, N) from <see cref="ShareVariable"/>, else (0, 1).</summary>
+    /// <exception cref="InvalidOperationException">The variable is set but is not "k/N" with 0 ≤ k &lt; N.</exception>
+    public static (int Index, int Count) Share => ParseShare(Environment.GetEnvironmentVariable(ShareVariable));
+
+    /// <summary>Whether this process only helps another one fill the run store (its outputs are thrown away).</summary>
+    public static bool IsHelper => Share.Index > 0;
+
+    internal static (int Index, int Count) ParseShare(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return (0, 1);
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int k) && int.TryParse(parts[1], out int n) && n >= 1 && k >= 0 && k < n)
+            return (k, n);
+        throw new InvalidOperationException($"{ShareVariable}='{text}' is not a share 'k/N' with 0 ≤ k < N (nbssl run sets it; unset it to run every job here).");
+    }
 
     /// <summary>
-    /// Runs every job, at most <paramref name="workers"/> at once (0: <see cref="DefaultWorkers"/>; 1: one after another on
-    /// the calling thread, as a plain loop), and returns their results in the jobs' order. Each job gets a token that
-    /// fires when <paramref name="cancel"/> does or another job failed: pass it to its training.
+    /// The order process <paramref name="share"/>.Index of <paramref name="share"/>.Count runs <paramref name="count"/> jobs in:
+    /// every one, starting ⌊k·count/N⌋ into the list and wrapping around.
     /// </summary>
-    public static IReadOnlyList<T> Run<T>(IEnumerable<Func<CancellationToken, T>> jobs, int workers = 0, CancellationToken cancel = default)
+    public static int[] Order(int count, (int Index, int Count) share)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "A job count is not negative.");
+        int start = count == 0 ? 0 : (int)((long)share.Index * count / share.Count);
+        return Enumerable.Range(0, count).Select(i => (start + i) % count).ToArray();
+    }
+
+    /// <summary>
+    /// Runs every job now, one at a time in this process's order (<see cref="Order"/>), and returns their results in the
+    /// jobs' order. <paramref name="cancel"/> is passed to each job (pass it to its training) and checked between jobs.
+    /// </summary>
+    public static IReadOnlyList<T> Run<T>(IEnumerable<Func<CancellationToken, T>> jobs, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        if (workers < 0) throw new ArgumentOutOfRangeException(nameof(workers), workers, "Give the number of runs to train at once (0: one per core).");
         var list = jobs.ToArray();
-        if (list.Any(j => j is null)) throw new ArgumentException("A job is null.", nameof(jobs));
+        for (int i = 0; i < list.Length; i++)
+            if (list[i] is null) throw new ArgumentException($"Job {i} is null: add a function of the cancellation token.", nameof(jobs));
         var results = new T[list.Length];
-        int count = Math.Min(workers == 0 ? DefaultWorkers : workers, list.Length);
-        if (count <= 1)
+        foreach (int i in Order(list.Length, Share))
         {
-            for (int i = 0; i < list.Length; i++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                results[i] = list[i](cancel);
-            }
-            return results;
+            cancel.ThrowIfCancellationRequested();
+            results[i] = list[i](cancel);
         }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        // OpenMP keeps its thread count per thread, and a new thread starts at one per core: each worker takes the caller's,
-        // or two workers would each run every op on two threads (slower, and summed in another order: other weights)
-        int torchThreads = get_num_threads();
-        int next = -1;
-        ExceptionDispatchInfo? failure = null;
-        void Work()
-        {
-            // a dispose scope, grad mode and the init generator are per thread in TorchSharp and libtorch: each worker starts clean
-            set_num_threads(torchThreads);
-            for (int i = Interlocked.Increment(ref next); i < list.Length && !stop.IsCancellationRequested; i = Interlocked.Increment(ref next))
-            {
-                try { results[i] = list[i](stop.Token); }
-                catch (Exception e)
-                {
-                    // the first real failure wins; the cancellations it causes in the other jobs are not failures
-                    if (e is not OperationCanceledException || !stop.IsCancellationRequested)
-                        Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                    stop.Cancel();
-                    return;
-                }
-            }
-        }
-        var threads = Enumerable.Range(0, count).Select(w => new Thread(Work, 16 << 20) { Name = $"run worker {w + 1}", IsBackground = true }).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) t.Join();
-        failure?.Throw();
-        cancel.ThrowIfCancellationRequested();
         return results;
     }
 }
 
 /// <summary>
-/// A notebook's loop bodies, collected and then run side by side by <see cref="RunAll"/> (<see cref="ParallelRuns.Run{T}"/>):
+/// A notebook loop's bodies, collected and then run by <see cref="RunAll"/> (<see cref="ParallelRuns.Run{T}"/>):
 /// <c>jobs.Add(cancel =&gt; study.Run(arm, seed, cancel: cancel))</c> in the seed × arm loop, then
-/// <c>var runs = jobs.RunAll(parallel, cancellation)</c>. Adding runs nothing.
+/// <c>var runs = jobs.RunAll(cancellation)</c>. Adding runs nothing.
 /// </summary>
 public sealed class Jobs<T> : List<Func<CancellationToken, T>>
 {
-    /// <summary>Runs every job now, at most <paramref name="workers"/> at once (0: one per core), results in the order added.</summary>
-    public IReadOnlyList<T> RunAll(int workers = 0, CancellationToken cancel = default) => ParallelRuns.Run(this, workers, cancel);
+    /// <summary>Runs every job now (this process's share first: <see cref="ParallelRuns"/>), results in the order added.</summary>
+    public IReadOnlyList<T> RunAll(CancellationToken cancel = default) => ParallelRuns.Run(this, cancel);
 }

@@ -92,7 +92,7 @@ public class FindingsPageTests
         Assert.Contains("| Uni-SSL vs DINO (Table 2) | FT 82.7 vs 81.8 | | | | not run | no notebook yet |", page);
         Assert.Contains("inconclusive (d = -1.5, 2s = 2, t = 0.5)", page);
         Assert.Contains("**does not hold** (d = -20.5, 2s = 1.581)", page);
-        Assert.Contains("x = 0.3: 10 (n = 1); x = 0.6: 11 (n = 1); x = 0.9: 12.5 (n = 1)", page);
+        Assert.Contains("x = 0.3: 10.10 ± 0.14 (n = 2); x = 0.6: 11.050 ± 0.071 (n = 2); x = 0.9: 12.550 ± 0.071 (n = 2)", page);
         Assert.Contains("## Claims that name no experiment of EXPERIMENTS.md", page);
         Assert.Contains("## How a verdict is decided", page);
         Assert.Contains("**holds** if d > 2s", page);
