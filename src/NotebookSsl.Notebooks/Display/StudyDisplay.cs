@@ -123,13 +123,7 @@ public static class StudyDisplay
     internal static string VerdictOf(Claim c)
     {
         ClaimJudgement j;
-        try
-        {
-            var expect = ClaimVerdict.ParseExpectation(c.Expect);
-            j = c.Series is null
-                ? ClaimVerdict.Pair(expect, c.A!.Values, c.B!.Values, c.Tolerance ?? 0)
-                : ClaimVerdict.Series(expect, c.Series.Select(p => (p.X, p.Values)).ToList());
-        }
+        try { j = c.Judge().Judgement; }   // the gates, then the rule: as the findings page judges it
         catch (ArgumentException e) { return $"not judged ({e.Message})"; }
         return j.Verdict switch
         {

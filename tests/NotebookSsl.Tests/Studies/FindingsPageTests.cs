@@ -174,6 +174,33 @@ public class FindingsPageTests
     }
 
     [Fact]
+    public void Gates_go_to_the_accuracy_claims_of_a_comparison_and_a_claim_judges_itself_as_the_page_does()
+    {
+        Assert.Equal(NotebookSsl.Probes.Probe.FineTune, ClaimGates.ProbeOf("fine-tune accuracy (%)"));
+        Assert.Equal(NotebookSsl.Probes.Probe.Linear, ClaimGates.ProbeOf("linear-probe accuracy (%)"));
+        Assert.Equal(NotebookSsl.Probes.Probe.Knn, ClaimGates.ProbeOf("k-NN accuracy (%)"));
+        Assert.Equal(NotebookSsl.Probes.Probe.Attentive, ClaimGates.ProbeOf("attentive-probe accuracy (%)"));
+        Assert.Null(ClaimGates.ProbeOf("PSNR on removed patches (dB)"));
+        Assert.Null(ClaimGates.ProbeOf("mean attention distance (px)"));
+
+        ArmRun Random(int seed) => new("random init", seed, new NotebookSsl.Probes.ProbeScores(0.75, 0.6, 0.70, double.NaN));
+        var runs = new[] { Random(0), Random(1) };
+        var ft = Claim.Pair("01", "Pretrained vs random (Table 9)", "MAE fine-tunes better", "", "fine-tune accuracy (%)", "a>b",
+            new ClaimSide("MAE", [80, 81]), new ClaimSide("random init", [70, 70]));
+        var psnr = Claim.Pair("01", "Pretrained vs random (Table 9)", "sharper", "", "PSNR (dB)", "a>b", new ClaimSide("a", [20, 21]), new ClaimSide("b", [10, 11]));
+        var gated = ClaimGates.Apply([ft, psnr], runs);
+        Assert.Equal("fine-tune", gated[0].Gates!.Probe);
+        Assert.Null(gated[1].Gates);
+        // random init fine-tunes to 70 below its linear 75: the fine-tune claim is gated, the PSNR claim is not
+        var (judgement, gate) = gated[0].Judge();
+        Assert.Equal((Verdict.Inconclusive, Gate.NotConverged), (judgement.Verdict, gate));
+        Assert.Equal((Verdict.Holds, (Gate?)null), (gated[1].Judge().Judgement.Verdict, gated[1].Judge().Gate));
+        // the page reads the same claims to the same verdicts
+        var json = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims = gated }, NotebookSsl.Runs.RunJson.Indented);
+        Assert.Equal(gated.Select(c => c.Judge().Judgement), FindingsPage.ParseClaims(json, "01-x-quick.json").Select(c => c.Judgement));
+    }
+
+    [Fact]
     public void A_claim_with_a_missing_part_is_refused_by_name()
     {
         var e = Assert.Throws<InvalidDataException>(() => FindingsPage.ParseClaims(

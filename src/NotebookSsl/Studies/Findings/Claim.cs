@@ -35,6 +35,27 @@ public sealed record Claim
     /// <summary>What the verdict's gates check (<see cref="Analysis.ClaimVerdict.Gated"/>): the probe, random init's scores, chance.</summary>
     [JsonPropertyName("gates"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ClaimGates? Gates { get; init; }
 
+    /// <summary>
+    /// The verdict: the gates first (<see cref="Analysis.ClaimVerdict.Gated"/>: a gated claim is inconclusive, its evidence
+    /// naming the gate and what the rule alone would say), then the rule. The findings page judges the JSON the same way.
+    /// </summary>
+    /// <exception cref="ArgumentException">A side or a point has no values, or a value is not finite.</exception>
+    public (Analysis.ClaimJudgement Judgement, Analysis.Gate? Gate) Judge()
+    {
+        var expect = Analysis.ClaimVerdict.ParseExpectation(Expect);
+        List<(string Name, IReadOnlyList<double> Values)> groups = Series is { } series
+            ? series.Select(p => ($"x = {p.X:G4}", p.Values)).ToList()
+            : [(A?.Name ?? "a", A?.Values ?? []), (B?.Name ?? "b", B?.Values ?? [])];
+        var rule = Series is not null
+            ? Analysis.ClaimVerdict.Series(expect, Series.Select(p => (p.X, p.Values)).ToList())
+            : Analysis.ClaimVerdict.Pair(expect, groups[0].Values, groups[1].Values, Tolerance ?? 0);
+        var g = Gates;
+        if (Analysis.ClaimVerdict.Gated(expect, groups, g?.Probe, g?.RandomInit, g?.RandomInitLinear, g?.RandomInitFineTune, g?.Chance) is not { } stop)
+            return (rule, null);
+        string word = rule.Verdict switch { Analysis.Verdict.Holds => "holds", Analysis.Verdict.DoesNotHold => "does not hold", _ => "inconclusive" };
+        return (new Analysis.ClaimJudgement(Analysis.Verdict.Inconclusive, $"{stop.Why}; the rule alone: {word}, {rule.Evidence}"), stop.Gate);
+    }
+
     /// <summary>This claim with the gates' inputs taken from <paramref name="runs"/> (see <see cref="ClaimGates.Of"/>).</summary>
     public Claim GatedBy(IEnumerable<ArmRun> runs, Probes.Probe probe, int classes = 10) => this with { Gates = ClaimGates.Of(runs, probe, classes) };
 
@@ -71,6 +92,27 @@ public sealed record ClaimGates
     [JsonPropertyName("randomInitLinear"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<double>? RandomInitLinear { get; init; }
     [JsonPropertyName("randomInitFineTune"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<double>? RandomInitFineTune { get; init; }
     [JsonPropertyName("chance"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Chance { get; init; }
+
+    /// <summary>
+    /// Every claim whose metric is a probe's accuracy in percent (its metric names "fine-tune", "linear", "k-NN" or
+    /// "attentive" and "%") with its gates from <paramref name="runs"/> (the comparison holding the random-init arm); other
+    /// claims (a PSNR, a distance, a CKA) as they are: only the seeds gate applies to them.
+    /// </summary>
+    public static IReadOnlyList<Claim> Apply(IEnumerable<Claim> claims, IEnumerable<ArmRun> runs, int classes = 10)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var all = runs.ToList();
+        return claims.Select(c => ProbeOf(c.Metric) is { } probe ? c with { Gates = Of(all, probe, classes) } : c).ToList();
+    }
+
+    /// <summary>The probe a metric names, when it is an accuracy in percent ("fine-tune accuracy (%)"), else null.</summary>
+    public static Probes.Probe? ProbeOf(string metric)
+    {
+        if (string.IsNullOrEmpty(metric) || !metric.Contains('%')) return null;
+        var m = metric.ToLowerInvariant();
+        return m.Contains("fine-tun") ? Probes.Probe.FineTune : m.Contains("attentive") ? Probes.Probe.Attentive
+            : m.Contains("k-nn") ? Probes.Probe.Knn : m.Contains("linear") ? Probes.Probe.Linear : null;
+    }
 
     /// <summary>
     /// The gates of a claim on <paramref name="probe"/>'s accuracy in percent, from a comparison's runs: the "random init"
