@@ -107,6 +107,7 @@ public static class Trainer
         IEnumerable<(string Name, Parameter Param)>? parameters, Func<string, double>? lrScale,
         Action<long>? afterStep, CancellationToken cancel, Checkpointing? checkpoint)
     {
+        Torch.NativeHeap.EnsureTuned();   // a step's freed tensors stay in the heap for the next step
         using var batches = source;
         var named = (parameters ?? model.named_parameters().Select(np => (np.name, np.parameter))).ToList();
         using var optimizer = Optim.AdamW(named, config, lrScale);
