@@ -7,7 +7,8 @@
 # and prints both images/s, peak RSS, their ratio, a 2048² fp32 matmul's GFLOP/s (PyTorch, same threads)
 # and each step's share of that peak. The two alternate ROUNDS times (default 2) so that a change in the
 # machine's load hits both; the ratio is taken per round. At the end, one table: both steps' images/s on both sides
-# and both ratios, per round, and each ratio's range over the rounds.
+# and both ratios, per round, and each ratio's range over the rounds; each side's best step beside its median (on a
+# machine others load, the fastest step is the one they disturbed least, so the ratio of bests is the steadier one).
 #
 # Needs: the .NET SDK; Debian's python3-torch and libopenblas0-openmp (apt-get install -y python3-torch
 # libopenblas0-openmp). /usr/bin/python3 is Debian's; a python3 earlier on PATH may lack torch.
@@ -38,6 +39,7 @@ import json, os, re, sys
 ts = os.environ["TS"]
 pt = json.load(open(sys.argv[1]))
 ts_rate = float(re.search(r"pretraining\s+([\d.]+) images/s", ts).group(1))
+ts_best = float(re.search(r"best ([\d.]+)\)", ts).group(1))
 ts_rss = float(re.search(r"peak memory\s+([\d.]+) MiB", ts).group(1))
 ts_params = int(re.search(r"([\d,]+) parameters", ts).group(1).replace(",", ""))
 ts_torch = re.search(r"(TorchSharp[^\n]*)", ts).group(1).strip()
@@ -50,7 +52,7 @@ print(f"  ratio TorchSharp / PyTorch: {ts_rate / pt['images_per_s']:.2f}x img/s,
 print(f"  2048² fp32 matmul (PyTorch, same threads): {peak:.1f} GFLOP/s; the step: {flop:.3f} GFLOP per image (forward matmuls x 3)")
 with open(sys.argv[2], "a") as f:
     f.write(json.dumps({"round": int(os.environ["ROUND"]), "config": os.environ["CONFIG"], "threads": pt["threads"],
-                        "ts": ts_rate, "pt": pt["images_per_s"], "peak": peak}) + "\n")
+                        "ts": ts_rate, "pt": pt["images_per_s"], "ts_best": ts_best, "pt_best": pt["images_per_s_best"], "peak": peak}) + "\n")
 PY
 }
 
@@ -64,11 +66,14 @@ done
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 print()
-print("| step | threads | round | TorchSharp img/s | PyTorch img/s | ratio | matmul GFLOP/s |")
-print("|---|---|---|---|---|---|---|")
+print("| step | threads | round | TorchSharp img/s (best step) | PyTorch img/s (best step) | ratio of medians | ratio of bests | matmul GFLOP/s |")
+print("|---|---|---|---|---|---|---|---|")
 for r in rows:
-    print(f"| {r['config']} | {r['threads']} | {r['round']} | {r['ts']:.0f} | {r['pt']:.0f} | {r['ts'] / r['pt']:.2f}x | {r['peak']:.0f} |")
+    print(f"| {r['config']} | {r['threads']} | {r['round']} | {r['ts']:.0f} ({r['ts_best']:.0f}) | {r['pt']:.0f} ({r['pt_best']:.0f}) "
+          f"| {r['ts'] / r['pt']:.2f}x | {r['ts_best'] / r['pt_best']:.2f}x | {r['peak']:.0f} |")
 for config in dict.fromkeys(r["config"] for r in rows):
-    ratios = [r["ts"] / r["pt"] for r in rows if r["config"] == config]
-    print(f"{config} step, TorchSharp / PyTorch img/s: {min(ratios):.2f}x to {max(ratios):.2f}x over {len(ratios)} round(s)")
+    ratios = sorted(r["ts"] / r["pt"] for r in rows if r["config"] == config)
+    bests = sorted(r["ts_best"] / r["pt_best"] for r in rows if r["config"] == config)
+    print(f"{config} step, TorchSharp / PyTorch img/s over {len(ratios)} round(s): medians {ratios[0]:.2f}x to {ratios[-1]:.2f}x "
+          f"(middle round {ratios[len(ratios) // 2]:.2f}x); best steps {bests[0]:.2f}x to {bests[-1]:.2f}x (middle {bests[len(bests) // 2]:.2f}x)")
 PY

@@ -17,7 +17,10 @@ namespace NotebookSsl.Training;
 /// group's buffer (the values are copied) and its gradient at a slice of a gradient buffer; backward then accumulates
 /// into those slices, so <see cref="ZeroGrad"/> must be the only thing that clears gradients (no
 /// <c>set_to_none</c>). Every parameter is updated every step, as PyTorch's AdamW after <c>zero_grad(set_to_none=False)</c>:
-/// one that gets no gradient in a step sees a zero gradient.
+/// one that gets no gradient in a step sees a zero gradient. A parameter that never gets one (the encoder's final norm
+/// when fine-tuning pools through fc_norm) keeps its value bit for bit, as under TorchSharp's AdamW, which skips it:
+/// its moments stay 0, so its update is 0 / ε. Only one in a weight-decay group would be decayed; no method here has
+/// one (1-D parameters never decay), as a run of the method, probe and study tests that listed them showed.
 /// </para>
 /// </summary>
 internal sealed class FlatAdamW : IDisposable

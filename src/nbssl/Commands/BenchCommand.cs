@@ -38,7 +38,7 @@ static class BenchCommand
     {
         var r = Benchmark.Run(name, timedSteps: steps);
         Console.WriteLine($"config {r.Name}: {r.Parameters:N0} parameters, batch {r.BatchSize}");
-        Console.WriteLine($"  pretraining  {r.ImagesPerSecond:F0} images/s (median of {steps} steps)");
+        Console.WriteLine($"  pretraining  {r.ImagesPerSecond:F0} images/s (median of {steps} steps; best {r.BestImagesPerSecond:F0})");
         Console.WriteLine($"  peak memory  {r.PeakResidentMiB:F0} MiB resident; growth over the timed steps {r.ResidentGrowthMiB:+0;-0} MiB");
         // the threads now, not the loader's description from when libtorch loaded (both runs share one process)
         Console.WriteLine($"  TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {(TorchSharp.torch.cuda.is_available() ? "cuda" : "cpu")}, "
