@@ -1,5 +1,4 @@
 using System.CommandLine;
-using NotebookSsl.Runs;
 using NotebookSsl.Studies.Pretrain;
 
 namespace NotebookSsl.Cli.Commands;
