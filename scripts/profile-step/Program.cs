@@ -1,6 +1,6 @@
 // Where does one MAE pretraining step of the reference config go? Times each part of the step, medians of
 // a few repetitions, in one process (timings on a shared machine are noisy: read the ratios).
-// Usage: dotnet run -c Release --project scripts/profile-step -- [reps=8]
+// Usage: dotnet run -c Release --project scripts/profile-step -- [reps=8] [config=reference]   (OMP_NUM_THREADS=1 for notebook)
 using System.Diagnostics;
 using NotebookSsl.Studies.Pretrain;
 using NotebookSsl.Methods.Mae;
@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 int reps = args.Length > 0 ? int.Parse(args[0]) : 8;
 NotebookSsl.Torch.TorchRuntime.EnsureLoaded();
-var (config, batch) = Benchmark.Configs["reference"];
+var (config, batch) = Benchmark.Configs[args.Length > 1 ? args[1] : "reference"];
 var enc = config.Encoder;
 Seeds.Set(0);
 using var mae = new MaskedAutoencoder(config);
@@ -35,10 +35,10 @@ void FullStep(bool collect)
     using (NewDisposeScope())
     {
         var b = images.index_select(0, index);
-        opt.Optimizer.zero_grad();
+        opt.ZeroGrad();
         var loss = mae.Forward(b, generator: gen).Loss;
         loss.backward();
-        opt.Optimizer.step();
+        opt.Step();
         loss.item<float>();
     }
     if (collect) GC.Collect(1);
@@ -53,10 +53,13 @@ rows.Add(("  GC.Collect(1) alone", Median(() => Time(() => GC.Collect(1)))));
 rows.Add(("  GC.Collect() (full) alone, this process", Median(() => Time(() => GC.Collect()))));
 rows.Add(("  index_select of the batch", Median(() => Time(() => { using (NewDisposeScope()) images.index_select(0, index); }))));
 rows.Add(("  forward (loss)", Median(() => Time(() => { using (NewDisposeScope()) mae.Forward(images[..batch], generator: gen).Loss.item<float>(); }))));
-rows.Add(("  forward + backward", Median(() => Time(() => { using (NewDisposeScope()) { opt.Optimizer.zero_grad(); mae.Forward(images[..batch], generator: gen).Loss.backward(); } }))));
+rows.Add(("  forward + backward", Median(() => Time(() => { using (NewDisposeScope()) { opt.ZeroGrad(); mae.Forward(images[..batch], generator: gen).Loss.backward(); } }))));
 // the optimizer step on the gradients left by the last backward
-rows.Add(("  optimizer.step (AdamW)", Median(() => Time(() => { using (NewDisposeScope()) opt.Optimizer.step(); }))));
-rows.Add(("  zero_grad", Median(() => Time(() => opt.Optimizer.zero_grad()))));
+rows.Add(("  optimizer.step (AdamW)", Median(() => Time(() => { using (NewDisposeScope()) opt.Step(); }))));
+rows.Add(("  zero_grad", Median(() => Time(() => opt.ZeroGrad()))));
+// what FlatAdamW replaced: TorchSharp's AdamW, a loop over the parameter tensors, on the same gradients
+using (var torchSharpAdamW = optim.AdamW(named.Select(np => np.Item2), 1e-4, 0.9, 0.95, weight_decay: 0.05))
+    rows.Add(("  TorchSharp's AdamW.step, for comparison", Median(() => Time(() => { using (NewDisposeScope()) torchSharpAdamW.step(); }))));
 using (no_grad())
 {
     var x = randn(batch, 17, enc.Width);
@@ -71,3 +74,10 @@ Console.WriteLine($"images/s at the Trainer step: {batch / stepMs * 1000:F1}; wi
 using var a = randn(2048, 2048); using var bm = randn(2048, 2048);
 double mm = Median(() => Time(() => { using (NewDisposeScope()) a.matmul(bm); }));
 Console.WriteLine($"2048² fp32 matmul: {2.0 * 2048 * 2048 * 2048 / (mm / 1000) / 1e9:F1} GFLOP/s");
+
+// tensors one step creates from .NET (TorchSharp's count: each op that returns a new tensor; in-place ops and the
+// backward pass's own ops, which run inside libtorch, are not counted)
+var stats = TorchSharp.DisposeScopeManager.Statistics;
+long created = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+FullStep(true);
+Console.WriteLine($"tensors created by one step (as the Trainer runs it, less the loop's own): {stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - created}");

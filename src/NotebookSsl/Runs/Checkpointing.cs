@@ -75,7 +75,7 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
         }, RunJson.Options);
 
     /// <summary>Writes the state after <paramref name="step"/> steps, atomically, and removes older checkpoints.</summary>
-    internal void Save(long step, string fingerprint, Module model, optim.Optimizer optimizer, Generator generator, Tensor order,
+    internal void Save(long step, string fingerprint, Module model, FlatAdamW optimizer, Generator generator, Tensor order,
         IReadOnlyList<StepRecord> records)
     {
         using var scope = NewDisposeScope();
@@ -93,7 +93,7 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
             AtomicFile.Write(Path.Combine(temp, OptimizerFile), stream =>
             {
                 using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-                Helper(optimizer).save_state_dict(writer);
+                optimizer.Save(writer);
             });
             AtomicFile.WriteJson(Path.Combine(temp, TrainerFile), new TrainerState(step, fingerprint, records.ToList()));
             WriteChecksums(temp);   // last: marks it whole
@@ -116,7 +116,7 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
     /// generators; returns its step, records and the epoch's data order, or null (nothing restored) when
     /// there is none that fits.
     /// </summary>
-    internal (long Step, List<StepRecord> Records, Tensor Order)? TryLoad(string fingerprint, Module model, optim.Optimizer optimizer, Generator generator)
+    internal (long Step, List<StepRecord> Records, Tensor Order)? TryLoad(string fingerprint, Module model, FlatAdamW optimizer, Generator generator)
     {
         if (Latest() is not { } folder || Intact(folder) is not { } trainer || trainer.Fingerprint != fingerprint) return null;
         Tensor order;
@@ -129,7 +129,7 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
             IO.Weights.Copy(model, state, strict: true, from: $"the checkpoint {folder}");
             file = OptimizerFile;
             using (var reader = new BinaryReader(File.OpenRead(Path.Combine(folder, OptimizerFile))))
-                Helper(optimizer).load_state_dict(reader);
+                optimizer.Load(reader);
             file = StateFile;
             generator.set_state(tensors["trainer.generator"]);
             set_rng_state(tensors["trainer.rng"]);
@@ -254,7 +254,4 @@ public sealed record Checkpointing(string Folder, int Every = 100, string? Ident
         try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(folder, TrainerFile)), RunJson.Options); }
         catch (Exception e) when (e is JsonException or IOException) { return null; }
     }
-
-    static OptimizerHelper Helper(optim.Optimizer optimizer) => optimizer as OptimizerHelper
-        ?? throw new NotSupportedException($"{optimizer.GetType().Name} cannot save its state; checkpoints need a TorchSharp optimizer that can.");
 }

@@ -22,6 +22,7 @@ public static class TorchRuntime
     {
         try
         {
+            NativeHeap.EnsureTuned();   // before the heap grows
             using var probe = ones(1);
             return $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, "
                  + $"{(cuda.is_available() ? "cuda" : "cpu")}, {get_num_threads()} threads";

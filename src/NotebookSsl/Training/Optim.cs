@@ -3,23 +3,32 @@ using static TorchSharp.torch;
 
 namespace NotebookSsl.Training;
 
-/// <summary>An optimiser whose parameter groups follow one schedule, each at its own scale (layer-wise decay).</summary>
+/// <summary>
+/// AdamW whose parameter groups follow one schedule, each at its own scale (layer-wise decay). Building it moves its
+/// parameters (and their gradients) into one buffer per group, which the model keeps using; clear gradients with
+/// <see cref="ZeroGrad"/>, not with the module's zero_grad.
+/// </summary>
 public sealed class ScheduledOptimizer : IDisposable
 {
     readonly double[] scales;
 
-    internal ScheduledOptimizer(optim.Optimizer optimizer, double[] scales) => (Optimizer, this.scales) = (optimizer, scales);
+    internal ScheduledOptimizer(FlatAdamW optimizer, double[] scales) => (AdamW, this.scales) = (optimizer, scales);
 
-    public optim.Optimizer Optimizer { get; }
+    internal FlatAdamW AdamW { get; }
 
     /// <summary>Sets each group's learning rate to lr × its scale.</summary>
     public void SetLr(double lr)
     {
-        int i = 0;
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr * scales[i++];
+        for (int i = 0; i < scales.Length; i++) AdamW.SetLr(i, lr * scales[i]);
     }
 
-    public void Dispose() => Optimizer.Dispose();
+    /// <summary>Zeroes every gradient (one op per group).</summary>
+    public void ZeroGrad() => AdamW.ZeroGrad();
+
+    /// <summary>One AdamW step on the gradients of the last backward.</summary>
+    public void Step() => AdamW.Step();
+
+    public void Dispose() => AdamW.Dispose();
 }
 
 /// <summary>AdamW with MAE's parameter groups.</summary>
@@ -34,7 +43,8 @@ public static class Optim
 
     /// <summary>
     /// AdamW over the trainable parameters, grouped by weight decay (none on <see cref="NoDecay"/>) and by
-    /// learning-rate scale (<paramref name="lrScale"/> of a name; 1 for all by default).
+    /// learning-rate scale (<paramref name="lrScale"/> of a name; 1 for all by default). TorchSharp's AdamW arithmetic,
+    /// on one buffer per group (<see cref="FlatAdamW"/>): the parameters move into it.
     /// </summary>
     public static ScheduledOptimizer AdamW(IEnumerable<(string Name, Parameter Param)> named, TrainConfig config,
         Func<string, double>? lrScale = null)
@@ -45,9 +55,8 @@ public static class Optim
             .GroupBy(np => (NoDecay: NoDecay(np.Name, np.Param), Scale: lrScale?.Invoke(np.Name) ?? 1.0))
             .OrderBy(g => g.Key.Scale).ThenBy(g => g.Key.NoDecay)
             .ToList();
-        var groups = grouped.Select(g => new AdamW.ParamGroup(g.Select(np => np.Param),
-            new AdamW.Options { weight_decay = g.Key.NoDecay ? 0 : config.WeightDecay })).ToList();
-        var optimizer = optim.AdamW(groups, config.PeakLr, config.Beta1, config.Beta2, weight_decay: config.WeightDecay);
+        var groups = grouped.Select(g => ((IReadOnlyList<Parameter>)g.Select(np => np.Param).ToList(), g.Key.NoDecay ? 0 : config.WeightDecay)).ToList();
+        var optimizer = new FlatAdamW(groups, config.PeakLr, config.Beta1, config.Beta2);
         return new ScheduledOptimizer(optimizer, grouped.Select(g => g.Key.Scale).ToArray());
     }
 
