@@ -11,7 +11,7 @@ public class FlatAdamWTests
     const double Beta1 = 0.9, Beta2 = 0.95, WeightDecay = 0.05;
 
     /// <summary>Odd sizes (3, 5, 7) so that the groups' buffers do not line up with the vector width.</summary>
-    static Sequential Model() { Seeds.Set(11); return Sequential(Linear(7, 5), LayerNorm(5), ReLU(), Linear(5, 3)); }
+    static Sequential Model() => Seeds.Build(11, () => Sequential(NotebookSsl.Models.Init.Linear(7, 5), LayerNorm(5), ReLU(), NotebookSsl.Models.Init.Linear(5, 3)));
 
     /// <summary>Weights decay, biases and the norm do not; the two groups train at different scales of the rate.</summary>
     static (List<Parameter> Decay, List<Parameter> NoDecay) Groups(Sequential m) =>
