@@ -60,6 +60,32 @@ internal static class NotebookConversion
         return Ipynb.Write(doc);
     }
 
+    /// <summary>
+    /// The published .ipynb <paramref name="publishedText"/> with the prose of <paramref name="convertedText"/> (the .dib's
+    /// conversion): its markdown cells' text replaced, every output kept; null when anything but markdown text differs
+    /// (a code cell, the cells' order or metadata), since the outputs are then not what the source would give. Prose does
+    /// not run, so a prose edit does not make a published run stale.
+    /// </summary>
+    public static string? WithProse(string publishedText, string convertedText)
+    {
+        if (ProseBlanked(publishedText) != ProseBlanked(convertedText)) return null;
+        var published = Ipynb.Read(publishedText);
+        var cells = published.Cells.Where(c => !c.HasTag(Parameters.NotebookParameters.InjectedTag)).ToList();
+        var converted = Ipynb.Read(convertedText).Cells;
+        if (cells.Count != converted.Count) return null;
+        for (int i = 0; i < cells.Count; i++)
+            if (cells[i].Kind == CellKind.Markdown) cells[i].Source = converted[i].Source;
+        return Ipynb.Write(published);
+    }
+
+    // an .ipynb's source with every markdown cell's text emptied: what must match for a prose edit to keep the outputs
+    static string ProseBlanked(string ipynbText)
+    {
+        var doc = Ipynb.Read(SourceOf(ipynbText));
+        foreach (var cell in doc.Cells.Where(c => c.Kind == CellKind.Markdown)) cell.Source = "";
+        return Ipynb.Write(doc);
+    }
+
     /// <summary>True when the .ipynb text carries outputs of a run (a published notebook).</summary>
     public static bool HasOutputs(string ipynbText) =>
         Ipynb.Read(ipynbText).Cells.Any(c => c.Outputs.Count > 0 || c.ExecutionCount is not null);
@@ -76,8 +102,9 @@ internal static class NotebookConversion
 
     /// <summary>
     /// Converts by extension: .dib to .ipynb or .ipynb to .dib. An .ipynb target that carries a published run's
-    /// outputs (<c>nbssl publish</c>) and already has the .dib's source is left as it is; one whose source differs
-    /// is replaced without outputs, and the note says so (nothing is dropped silently).
+    /// outputs (<c>nbssl publish</c>) and already has the .dib's source is left as it is; one whose prose alone differs
+    /// gets the new prose and keeps its outputs (<see cref="WithProse"/>); one whose code differs is replaced without
+    /// outputs. The note says which (nothing is dropped silently).
     /// </summary>
     public static Converted Convert(string path, string? output = null)
     {
@@ -96,7 +123,13 @@ internal static class NotebookConversion
         {
             if (SourceOf(existing) == SourceOf(converted))
                 return new Converted(output, "already has this source; its published outputs are kept");
-            note = $"its source changed: the outputs of its published run were dropped (run `nbssl publish {path}` to publish it again)";
+            if (WithProse(existing, converted) is { } prose)
+            {
+                converted = prose;
+                note = $"only its prose changed: the outputs of its published run are kept (`nbssl publish --reports-only {path}` redraws its report)";
+            }
+            else
+                note = $"its source changed: the outputs of its published run were dropped (run `nbssl publish {path}` to publish it again)";
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
         Directory.CreateDirectory(dir);

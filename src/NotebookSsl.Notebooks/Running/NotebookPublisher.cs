@@ -80,6 +80,49 @@ internal static class NotebookPublisher
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// <c>nbssl publish --reports-only</c>: redraws each notebook's report, and the gallery, from its committed executed
+    /// .ipynb without running it (after a prose edit that <c>nbssl convert</c> carried into the published notebook).
+    /// A notebook without a published run, or whose code no longer matches its .dib, is refused by name. Exit code 0
+    /// when every report was redrawn, 1 otherwise.
+    /// </summary>
+    public static int RedrawReports(IReadOnlyList<string> notebooks, string reportsDir, TextWriter log)
+    {
+        if (notebooks.Count == 0) throw new ArgumentException("publish needs at least one notebook");
+        var folders = notebooks.Select(n => Path.GetDirectoryName(Path.GetFullPath(SourceOf(n)))!).Distinct().ToList();
+        if (folders.Count > 1)
+            throw new ArgumentException($"publish takes notebooks of one folder (their gallery is that folder's); got {string.Join(" and ", folders)}");
+        try { OutputFolder.EnsureWritable(reportsDir, "--reports"); }
+        catch (IOException e) { throw new ArgumentException(e.Message, e); }
+        int failed = 0;
+        foreach (var notebook in notebooks)
+        {
+            var ipynb = Path.ChangeExtension(Path.GetFullPath(notebook), ".ipynb");
+            var dib = Path.ChangeExtension(ipynb, ".dib");
+            var name = Path.GetFileNameWithoutExtension(ipynb);
+            var text = File.Exists(ipynb) ? NotebookDocument.ReadText(ipynb) : null;
+            string? problem = text is null ? $"{ipynb} does not exist"
+                : !NotebookConversion.HasOutputs(text) ? $"{ipynb} has no published run (nbssl publish {notebook})"
+                : File.Exists(dib) && !NotebookConversion.SourcesMatch(NotebookDocument.ReadText(dib), text)
+                    ? $"{ipynb} is not its .dib's source (nbssl convert {dib} carries a prose edit; a code edit needs nbssl publish)"
+                : null;
+            if (problem is not null)
+            {
+                log.WriteLine($"nbssl: {notebook}: report not redrawn: {problem}");
+                failed++;
+                continue;
+            }
+            var report = Path.Combine(Path.GetFullPath(reportsDir), name + ".html");
+            WritePlotly(reportsDir);
+            AtomicFile.WriteAllText(report, HtmlReport.Render(Ipynb.Read(text!), name, plotlyScript: PlotlyFileName));
+            log.WriteLine($"nbssl: redrew {report} from {ipynb}");
+        }
+        var index = Path.Combine(reportsDir, Gallery.FileName);
+        AtomicFile.WriteAllText(index, Gallery.Render(Gallery.Entries(folders[0], reportsDir), folders[0], Path.GetFullPath(reportsDir)));
+        log.WriteLine($"nbssl: gallery -> {index}");
+        return failed == 0 ? 0 : 1;
+    }
+
     /// <summary>The notebook's source: the .dib beside an .ipynb when there is one, else the file itself.</summary>
     internal static string SourceOf(string notebook)
     {

@@ -21,7 +21,7 @@ public enum Expectation
 public enum Verdict { Holds, DoesNotHold, Inconclusive }
 
 /// <summary>A reason a claim's measurement cannot be trusted, checked before its rule (<see cref="ClaimVerdict.Gated"/>).</summary>
-public enum Gate { NotConverged, ReferenceCollapsed, AtChance, TooFewSeeds }
+public enum Gate { NotConverged, NoConvergenceRecord, ReferenceCollapsed, AtChance, TooFewSeeds }
 
 /// <summary>A verdict and the numbers it was decided on, in words (e.g. "d = 3.10, 2s = 1.20").</summary>
 public sealed record ClaimJudgement(Verdict Verdict, string Evidence);
@@ -153,6 +153,9 @@ public static class ClaimVerdict
         if (probe == "fine-tune" && Has(randomInitLinear) && Has(randomInitFineTune)
             && randomInitFineTune!.Average() is var tuned && randomInitLinear!.Average() is var linear && tuned < linear)
             return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: random init fine-tunes to {F(tuned)}, below its own linear probe {F(linear)}");
+        // a fine-tune nothing shows converged (results written before the gates, or without random init beside it) is not trusted either
+        if (probe == "fine-tune" && !(Has(randomInitLinear) && Has(randomInitFineTune)))
+            return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init fine-tune and linear probe to show this fine-tune converged");
         if (expect == Expectation.AsWellAs && sides.Count == 2 && Has(randomInit) && sides[1].Values.Count > 0
             && sides[1].Values.Average() is var reference && randomInit!.Average() is var floor && reference <= floor)
             return (Gate.ReferenceCollapsed, $"{GateName(Gate.ReferenceCollapsed)}: {sides[1].Name} ({F(reference)}) is not above random init ({F(floor)})");
@@ -170,6 +173,7 @@ public static class ClaimVerdict
     public static string GateName(Gate gate) => gate switch
     {
         Gate.NotConverged => "not converged",
+        Gate.NoConvergenceRecord => "no convergence record",
         Gate.ReferenceCollapsed => "reference collapsed",
         Gate.AtChance => "at chance",
         _ => "too few seeds",
@@ -194,9 +198,11 @@ public static class ClaimVerdict
           (sign flipped for decreasing). **Holds** if ρ ≥ {RankThreshold.ToString("0.0", CultureInfo.InvariantCulture)} and, when every x has ≥ 2 seeds, the last mean differs from the first
           in the claimed direction by more than 2s (s pooled over those two points); **does not hold** if ρ ≤ 0;
           otherwise **inconclusive**, and also with fewer than 3 x values.
-        - **Gates.** Before the rule, a claim passes four gates; a gated claim is **inconclusive**, and the page names the gate:
+        - **Gates.** Before the rule, a claim passes five gates; a gated claim is **inconclusive**, and the page names the gate:
           - *not converged*: a fine-tuning claim when random init's fine-tune (same run) is below its own linear probe:
             the fine-tune did not reach what a linear head on the same features reaches, so it ranks nothing;
+          - *no convergence record*: a fine-tuning claim whose results hold no random-init fine-tune and linear probe to
+            check that against (results files written before the gates: their notebook has not been re-run yet);
           - *reference collapsed*: a parity claim (`a~b`) when b is not above random init on that probe: matching a
             reference that learned nothing is no parity;
           - *at chance*: any arm within {ChanceMargin} points of chance (10 % on 10 classes);

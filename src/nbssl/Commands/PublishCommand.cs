@@ -43,15 +43,22 @@ static class PublishCommand
             if (r.GetValueOrDefault<double?>() is { } s && !(s > 0 && s <= RunCommand.MaxTimeoutSeconds))
                 r.AddError($"--timeout takes a positive number of seconds up to {RunCommand.MaxTimeoutSeconds}, got '{r.Tokens.LastOrDefault()?.Value}'");
         });
+        var reportsOnly = new Option<bool>("--reports-only")
+        {
+            Description = "run nothing: redraw each notebook's report and the gallery from its committed executed .ipynb (after a prose edit carried in by nbssl convert)",
+        };
         var command = new Command("publish", "Runs notebooks at size quick and, for each that ran to the end, writes the executed .ipynb over the committed one, its report to docs/reports/NAME.html and the gallery docs/reports/index.html. Exit code 0 when all were published, 1 when one failed (its committed files unchanged), 2 on bad usage.")
         {
-            notebooks, param, reports, staging, timeout,
+            notebooks, param, reports, staging, timeout, reportsOnly,
         };
         command.SetAction(parsed =>
         {
             var paths = parsed.GetValue(notebooks)!;
             foreach (var n in paths)
                 if (!File.Exists(n)) throw new UsageException($"notebook not found: {n}");
+            var reportsFolder = parsed.GetValue(reports) ?? Path.Combine(NotebookSsl.Runs.RepositoryRoot.OrCurrentFolder(), "docs", "reports");
+            if (parsed.GetValue(reportsOnly))
+                return NotebookPublisher.RedrawReports(paths, reportsFolder, Console.Error);
             var options = new RunOptions
             {
                 Worker = RunCommand.SelfCommand(),
@@ -59,9 +66,7 @@ static class PublishCommand
                 Parameters = (parsed.GetValue(param) ?? []).Select(p => KeyValuePair.Create(p[..p.IndexOf('=')].Trim(), p[(p.IndexOf('=') + 1)..])).ToList(),
                 Timeout = parsed.GetValue(timeout) is { } t ? TimeSpan.FromSeconds(t) : null,
             };
-            var reportsDir = parsed.GetValue(reports)
-                ?? Path.Combine(NotebookSsl.Runs.RepositoryRoot.OrCurrentFolder(), "docs", "reports");
-            return NotebookPublisher.Publish(paths, options, reportsDir);
+            return NotebookPublisher.Publish(paths, options, reportsFolder);
         });
         return command;
     }

@@ -106,6 +106,10 @@ public class ClaimVerdictTests
         var g = ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75], randomInitFineTune: [60, 62]);
         Assert.Equal(Gate.NotConverged, g?.Gate);
         Assert.Contains("61", g!.Value.Why);
+        // a fine-tune with nothing to check it against: no convergence record (a linear claim needs none)
+        Assert.Equal(Gate.NoConvergenceRecord, ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune")?.Gate);
+        Assert.Equal(Gate.NoConvergenceRecord, ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75])?.Gate);
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "linear"));
         // converged (fine-tune ≥ linear), or a claim on another probe: no gate
         Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75], randomInitFineTune: [79, 80]));
         Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "linear", randomInitLinear: [75, 75], randomInitFineTune: [60, 62]));

@@ -35,13 +35,15 @@ public class FindingsPageTests
           "claims": [
             { "section": "01", "experiment": "Pretrained vs random (Table 9)", "claim": "MAE fine-tunes better than random init",
               "paper": "83.6 vs 79.0", "metric": "fine-tune accuracy (%)", "expect": "a>b",
-              "a": { "name": "MAE", "values": [80, 81, 82] }, "b": { "name": "random init", "values": [70, 71, 72] }, "series": null },
+              "a": { "name": "MAE", "values": [80, 81, 82] }, "b": { "name": "random init", "values": [70, 71, 72] }, "series": null,
+              "gates": { "probe": "fine-tune", "randomInitLinear": [65, 66, 67], "randomInitFineTune": [70, 71, 72], "chance": 10 } },
             { "section": "01", "experiment": "Linear probe vs pixels", "claim": "the linear probe beats raw pixels",
               "paper": "68.0 vs 30", "metric": "linear accuracy (%)", "expect": "a>b",
               "a": { "name": "MAE", "values": [60, 61, 62] }, "b": { "name": "raw pixels", "values": [81, 81.5, 82] } },
             { "section": "01", "experiment": "Decoder replacement (Table 1)", "claim": "a conv decoder does as well as the Transformer",
               "paper": "82.9 vs 82.9", "metric": "fine-tune accuracy (%)", "expect": "a~b", "tolerance": 0.5,
-              "a": { "name": "conv", "values": [79, 80, 81] }, "b": { "name": "Transformer", "values": [80.5, 81.5, 82.5] } },
+              "a": { "name": "conv", "values": [79, 80, 81] }, "b": { "name": "Transformer", "values": [80.5, 81.5, 82.5] },
+              "gates": { "probe": "fine-tune", "randomInitLinear": [65, 66, 67], "randomInitFineTune": [70, 71, 72], "chance": 10 } },
             { "section": "01", "experiment": "Distance vs `mask_ratio` (Fig. 3b)", "claim": "attention distance grows with the mask ratio",
               "paper": "Fig. 3b", "metric": "attention distance (px)", "expect": "increasing",
               "series": [ { "x": 0.3, "values": [10.0, 10.2] }, { "x": 0.6, "values": [11.0, 11.1] }, { "x": 0.9, "values": [12.5, 12.6] } ] },
@@ -169,8 +171,33 @@ public class FindingsPageTests
         var both = System.Text.Json.JsonSerializer.Serialize(new { notebook = "01-x", size = "quick", claims = new[] { claim, converged } }, NotebookSsl.Runs.RunJson.Indented);
         Assert.Equal(Verdict.Holds, FindingsPage.ParseClaims(both, "01-x-quick.json")[1].Judgement.Verdict);
         var page = FindingsPage.Render(FindingsPage.Build(Experiments, [("01-x-quick.json", both)], _ => null));
-        Assert.Contains("Claims stopped by a gate (inconclusive whatever their numbers; see the rule below): not converged 1, reference collapsed 0, at chance 0, too few seeds 0.", page);
+        Assert.Contains("Claims stopped by a gate (inconclusive whatever their numbers; see the rule below): not converged 1, no convergence record 0, reference collapsed 0, at chance 0, too few seeds 0.", page);
         Assert.Contains("*not converged*", page);
+    }
+
+    [Fact]
+    public void A_fine_tuning_claim_without_a_convergence_record_is_stopped_and_a_linear_one_is_judged()
+    {
+        // results written before the gates: no "gates" object, so nothing shows the fine-tune converged
+        const string old = """
+            { "notebook": "01-x", "size": "quick", "claims": [
+                { "section": "01", "experiment": "Pretrained vs random (Table 9)", "claim": "MAE fine-tunes better", "metric": "fine-tune accuracy (%)",
+                  "expect": "a>b", "a": { "name": "MAE", "values": [80, 81, 82] }, "b": { "name": "random init", "values": [70, 71, 72] } },
+                { "section": "01", "experiment": "Linear probe vs pixels", "claim": "the probe beats pixels", "metric": "linear-probe accuracy (%)",
+                  "expect": "a>b", "a": { "name": "MAE", "values": [80, 81, 82] }, "b": { "name": "raw pixels", "values": [70, 71, 72] } } ] }
+            """;
+        var parsed = FindingsPage.ParseClaims(old, "01-x-quick.json");
+        Assert.Equal((Verdict.Inconclusive, Gate.NoConvergenceRecord), (parsed[0].Judgement.Verdict, parsed[0].Gate));
+        Assert.Contains("no convergence record", parsed[0].Judgement.Evidence);
+        Assert.Contains("the rule alone: holds", parsed[0].Judgement.Evidence);
+        Assert.Equal((Verdict.Holds, (Gate?)null), (parsed[1].Judgement.Verdict, parsed[1].Gate));
+        // a claim judges itself the same way
+        var claim = Claim.Pair("01", "Pretrained vs random (Table 9)", "MAE fine-tunes better", "", "fine-tune accuracy (%)", "a>b",
+            new ClaimSide("MAE", [80, 81, 82]), new ClaimSide("random init", [70, 71, 72]));
+        Assert.Equal(Gate.NoConvergenceRecord, claim.Judge().Gate);
+        var page = FindingsPage.Render(FindingsPage.Build(Experiments, [("01-x-quick.json", old)], _ => null));
+        Assert.Contains("no convergence record 1", page);
+        Assert.Contains("*no convergence record*", page);
     }
 
     [Fact]

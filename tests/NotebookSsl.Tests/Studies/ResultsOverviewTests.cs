@@ -16,7 +16,7 @@ public class ResultsOverviewTests
         {
             notebook = "05-cae", size = StudySize.For("smoke"), environment = new { timestamp = "2026-12-01T10:00:00Z" },
             claims = new[] { Claim.Pair("05", "CAE", "CAE fine-tunes better than MAE", "83.6 vs 82.9", "fine-tune accuracy (%)", "a>b",
-                new ClaimSide("CAE", [80, 81, 82]), new ClaimSide("MAE", [70, 71, 72])) },
+                new ClaimSide("CAE", [80, 81, 82]), new ClaimSide("MAE", [70, 71, 72])).GatedBy([Run("random init", 0, 0.55, 0.75)], Probe.FineTune) },
             runs = new
             {
                 main = new[] { Run("CAE", 1, 0.62, 0.80), Run("CAE", 0, 0.60, 0.78), Run("MAE", 0, 0.70, 0.85), Run("random init", 0, 0.55, 0.75) },

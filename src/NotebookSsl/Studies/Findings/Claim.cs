@@ -50,7 +50,9 @@ public sealed record Claim
             ? Analysis.ClaimVerdict.Series(expect, Series.Select(p => (p.X, p.Values)).ToList())
             : Analysis.ClaimVerdict.Pair(expect, groups[0].Values, groups[1].Values, Tolerance ?? 0);
         var g = Gates;
-        if (Analysis.ClaimVerdict.Gated(expect, groups, g?.Probe, g?.RandomInit, g?.RandomInitLinear, g?.RandomInitFineTune, g?.Chance) is not { } stop)
+        // without gates the probe still comes from the metric, so that a fine-tune with no convergence record is stopped
+        var probe = g?.Probe ?? (ClaimGates.ProbeOf(Metric) is { } named ? ClaimGates.ProbeName(named) : null);
+        if (Analysis.ClaimVerdict.Gated(expect, groups, probe, g?.RandomInit, g?.RandomInitLinear, g?.RandomInitFineTune, g?.Chance) is not { } stop)
             return (rule, null);
         string word = rule.Verdict switch { Analysis.Verdict.Holds => "holds", Analysis.Verdict.DoesNotHold => "does not hold", _ => "inconclusive" };
         return (new Analysis.ClaimJudgement(Analysis.Verdict.Inconclusive, $"{stop.Why}; the rule alone: {word}, {rule.Evidence}"), stop.Gate);
@@ -114,6 +116,16 @@ public sealed record ClaimGates
             : m.Contains("k-nn") ? Probes.Probe.Knn : m.Contains("linear") ? Probes.Probe.Linear : null;
     }
 
+    /// <summary>The probe's name in a claim's gates: "linear", "k-NN", "fine-tune" or "attentive".</summary>
+    public static string ProbeName(Probes.Probe probe) => probe switch
+    {
+        Probes.Probe.Linear => "linear",
+        Probes.Probe.Knn => "k-NN",
+        Probes.Probe.FineTune => "fine-tune",
+        Probes.Probe.Attentive => "attentive",
+        _ => throw new ArgumentOutOfRangeException(nameof(probe), probe, "Name one probe."),
+    };
+
     /// <summary>
     /// The gates of a claim on <paramref name="probe"/>'s accuracy in percent, from a comparison's runs: the "random init"
     /// arm's values (when the runs hold it; fine-tune only where it was run) and chance = 100 / <paramref name="classes"/>.
@@ -130,14 +142,7 @@ public sealed record ClaimGates
         }
         return new ClaimGates
         {
-            Probe = probe switch
-            {
-                Probes.Probe.Linear => "linear",
-                Probes.Probe.Knn => "k-NN",
-                Probes.Probe.FineTune => "fine-tune",
-                Probes.Probe.Attentive => "attentive",
-                _ => throw new ArgumentOutOfRangeException(nameof(probe), probe, "Name one probe."),
-            },
+            Probe = ProbeName(probe),
             RandomInit = Of(probe), RandomInitLinear = Of(Probes.Probe.Linear), RandomInitFineTune = Of(Probes.Probe.FineTune),
             Chance = 100.0 / classes,
         };
