@@ -86,12 +86,43 @@ public sealed class PublishTests : IDisposable
         var (code, log) = Publish();
         Assert.True(code == 0, log);
         var dib = Path.Combine(Notebooks, "charts.dib");
-        File.WriteAllText(dib, File.ReadAllText(dib).Replace("Two charts", "Two charts, edited"));
+        File.WriteAllText(dib, File.ReadAllText(dib).Replace("Console.WriteLine($\"size {size}\");", "Console.WriteLine($\"size: {size}\");"));
         var stale = Nbssl.Run("convert", "--check", Notebooks);
         Assert.Equal(1, stale.ExitCode);   // a source change is still caught
         var converted = Nbssl.Run("convert", dib);
         Assert.Contains("outputs of its published run were dropped", converted.Log);
         Assert.Empty(ChartBundles(Nbssl.ReadNotebook(Ipynb)));
+    }
+
+    [Fact]
+    public void A_prose_edit_keeps_the_published_outputs_and_the_report_is_redrawn_without_running()
+    {
+        var dib = Path.Combine(Notebooks, "charts.dib");
+        // nothing published yet: there is no run to redraw a report from
+        var refused = Nbssl.Run("publish", dib, "--reports", Reports, "--reports-only");
+        Assert.True(refused.ExitCode == 1, refused.Log);
+        Assert.Contains("has no published run", refused.Log);
+        Assert.False(File.Exists(Report));
+
+        var (code, log) = Publish();
+        Assert.True(code == 0, log);
+        var outputs = Nbssl.Cells(Nbssl.ReadNotebook(Ipynb)).Select(c => c!["outputs"]?.ToJsonString()).ToList();
+        File.WriteAllText(dib, File.ReadAllText(dib).Replace("Two charts", "Two charts, edited"));
+        var converted = Nbssl.Run("convert", dib);
+        Assert.Contains("only its prose changed: the outputs of its published run are kept", converted.Log);
+        var nb = Nbssl.ReadNotebook(Ipynb);
+        Assert.Equal(outputs, Nbssl.Cells(nb).Select(c => c!["outputs"]?.ToJsonString()));   // every output as it was
+        Assert.Contains(Nbssl.Cells(nb), c => Nbssl.Text(c!["source"]).Contains("# Two charts, edited"));
+        var check = Nbssl.Run("convert", "--check", Notebooks);
+        Assert.True(check.ExitCode == 0, check.Log);
+
+        // the report still shows the old prose until it is redrawn, which runs nothing
+        Assert.DoesNotContain("Two charts, edited", File.ReadAllText(Report));
+        var redrawn = Nbssl.Run("publish", dib, "--reports", Reports, "--reports-only", "--out", Path.Combine(root, "no-runs"));
+        Assert.True(redrawn.ExitCode == 0, redrawn.Log);
+        Assert.Contains("Two charts, edited", File.ReadAllText(Report));
+        Assert.False(Directory.Exists(Path.Combine(root, "no-runs", "charts")));
+        Assert.Contains("Two charts, edited", File.ReadAllText(Path.Combine(Reports, "index.html")));
     }
 
     [SkippableFact]
