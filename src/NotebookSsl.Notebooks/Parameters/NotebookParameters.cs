@@ -189,6 +189,9 @@ internal static partial class NotebookParameters
     public static NotebookCell? Inject(NotebookDocument doc, IReadOnlyList<KeyValuePair<string, string>> overrides)
     {
         if (overrides.Count == 0) return null;
+        // an executed notebook (a published run) carries the cell its run injected: replaced, as papermill does, so that
+        // its values (size=quick) do not run after these and undo them
+        doc.Cells.RemoveAll(c => c.HasTag(InjectedTag));
         var index = doc.Cells.FindIndex(c => c.Kind == CellKind.Code && c.HasTag(ParametersTag));
         if (index < 0)
             throw new ArgumentException($"the notebook has no cell tagged '{ParametersTag}', so --param {overrides[0].Key} has nothing to override");
