@@ -138,6 +138,22 @@ public sealed class ParameterTests
     }
 
     [Fact]
+    public void Injecting_into_an_executed_notebook_replaces_the_cell_its_run_injected()
+    {
+        // a published run carries "size = quick" in its injected cell: --param size=smoke must not be undone by it
+        var doc = new NotebookDocument();
+        var p = new NotebookCell { Source = "var size = \"smoke\";", Language = "csharp" };
+        p.AddTag("parameters");
+        doc.Cells.Add(p);
+        NotebookParameters.Inject(doc, [new("size", "quick")]);
+        var cell = NotebookParameters.Inject(doc, [new("size", "smoke")])!;
+        var injected = Assert.Single(doc.Cells, c => c.HasTag("injected-parameters"));
+        Assert.Same(cell, injected);
+        Assert.Equal("// Parameters (injected by nbssl)\nvar size = \"smoke\";", injected.Source);
+        Assert.Equal(2, doc.Cells.Count);
+    }
+
+    [Fact]
     public void An_undeclared_parameter_is_an_error_listing_the_declared_ones()
     {
         var doc = new NotebookDocument();
