@@ -29,14 +29,9 @@ internal static class NotebookPublisher
         if (notebooks.Count == 0) throw new ArgumentException("publish needs at least one notebook");
         var log = options.Log;
         var sources = notebooks.Select(SourceOf).ToList();
-        var folders = sources.Select(s => Path.GetDirectoryName(Path.GetFullPath(s))!).Distinct().ToList();
-        if (folders.Count > 1)
-            throw new ArgumentException($"publish takes notebooks of one folder (their gallery is that folder's); got {string.Join(" and ", folders)}");
-        foreach (var folder in new[] { options.OutputDirectory, reportsDir })
-        {
-            try { OutputFolder.EnsureWritable(folder, folder == reportsDir ? "--reports" : "--out"); }
-            catch (IOException e) { throw new ArgumentException(e.Message, e); }
-        }
+        var folder = OneFolder(sources);
+        EnsureWritable(options.OutputDirectory, "--out");
+        EnsureWritable(reportsDir, "--reports");
         WorkFolders.RemoveOrphans();
 
         // read and parameterise every notebook before any runs: a typo in --param is a usage error, not a failure later
@@ -68,15 +63,11 @@ internal static class NotebookPublisher
                 continue;
             }
             var executed = File.ReadAllText(result.IpynbPath);
-            var doc = Ipynb.Read(executed);
-            WritePlotly(reportsDir);
             AtomicFile.WriteAllText(target, executed);
-            AtomicFile.WriteAllText(report, HtmlReport.Render(doc, name, plotlyScript: PlotlyFileName));
+            WriteReport(executed, report, reportsDir);
             log.WriteLine($"nbssl: published {notebook.Path} -> {target}, {report}");
         }
-        var index = Path.Combine(reportsDir, Gallery.FileName);
-        AtomicFile.WriteAllText(index, Gallery.Render(Gallery.Entries(folders[0], reportsDir), folders[0], Path.GetFullPath(reportsDir)));
-        log.WriteLine($"nbssl: gallery -> {index}");
+        WriteGallery(folder, reportsDir, log);
         return failed == 0 ? 0 : 1;
     }
 
@@ -89,11 +80,8 @@ internal static class NotebookPublisher
     public static int RedrawReports(IReadOnlyList<string> notebooks, string reportsDir, TextWriter log)
     {
         if (notebooks.Count == 0) throw new ArgumentException("publish needs at least one notebook");
-        var folders = notebooks.Select(n => Path.GetDirectoryName(Path.GetFullPath(SourceOf(n)))!).Distinct().ToList();
-        if (folders.Count > 1)
-            throw new ArgumentException($"publish takes notebooks of one folder (their gallery is that folder's); got {string.Join(" and ", folders)}");
-        try { OutputFolder.EnsureWritable(reportsDir, "--reports"); }
-        catch (IOException e) { throw new ArgumentException(e.Message, e); }
+        var folder = OneFolder(notebooks.Select(SourceOf).ToList());
+        EnsureWritable(reportsDir, "--reports");
         int failed = 0;
         foreach (var notebook in notebooks)
         {
@@ -113,14 +101,41 @@ internal static class NotebookPublisher
                 continue;
             }
             var report = Path.Combine(Path.GetFullPath(reportsDir), name + ".html");
-            WritePlotly(reportsDir);
-            AtomicFile.WriteAllText(report, HtmlReport.Render(Ipynb.Read(text!), name, plotlyScript: PlotlyFileName));
+            WriteReport(text!, report, reportsDir);
             log.WriteLine($"nbssl: redrew {report} from {ipynb}");
         }
-        var index = Path.Combine(reportsDir, Gallery.FileName);
-        AtomicFile.WriteAllText(index, Gallery.Render(Gallery.Entries(folders[0], reportsDir), folders[0], Path.GetFullPath(reportsDir)));
-        log.WriteLine($"nbssl: gallery -> {index}");
+        WriteGallery(folder, reportsDir, log);
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The one folder the notebooks are in (their gallery is that folder's); notebooks of two folders are a usage error.</summary>
+    static string OneFolder(IReadOnlyList<string> sources)
+    {
+        var folders = sources.Select(s => Path.GetDirectoryName(Path.GetFullPath(s))!).Distinct().ToList();
+        if (folders.Count > 1)
+            throw new ArgumentException($"publish takes notebooks of one folder (their gallery is that folder's); got {string.Join(" and ", folders)}");
+        return folders[0];
+    }
+
+    static void EnsureWritable(string folder, string option)
+    {
+        try { OutputFolder.EnsureWritable(folder, option); }
+        catch (IOException e) { throw new ArgumentException(e.Message, e); }
+    }
+
+    /// <summary>An executed notebook's report, loading the plotly.js beside it (written once per folder).</summary>
+    static void WriteReport(string executedIpynb, string report, string reportsDir)
+    {
+        WritePlotly(reportsDir);
+        AtomicFile.WriteAllText(report, HtmlReport.Render(Ipynb.Read(executedIpynb), Path.GetFileNameWithoutExtension(report), plotlyScript: PlotlyFileName));
+    }
+
+    /// <summary>The folder's gallery, rewritten from its notebooks and their reports.</summary>
+    static void WriteGallery(string folder, string reportsDir, TextWriter log)
+    {
+        var index = Path.Combine(reportsDir, Gallery.FileName);
+        AtomicFile.WriteAllText(index, Gallery.Render(Gallery.Entries(folder, reportsDir), folder, Path.GetFullPath(reportsDir)));
+        log.WriteLine($"nbssl: gallery -> {index}");
     }
 
     /// <summary>The notebook's source: the .dib beside an .ipynb when there is one, else the file itself.</summary>

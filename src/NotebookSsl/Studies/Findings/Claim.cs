@@ -50,9 +50,7 @@ public sealed record Claim
             ? Analysis.ClaimVerdict.Series(expect, Series.Select(p => (p.X, p.Values)).ToList())
             : Analysis.ClaimVerdict.Pair(expect, groups[0].Values, groups[1].Values, Tolerance ?? 0);
         var g = Gates;
-        // without gates the probe still comes from the metric, so that a fine-tune with no convergence record is stopped
-        var probe = g?.Probe ?? (ClaimGates.ProbeOf(Metric) is { } named ? ClaimGates.ProbeName(named) : null);
-        if (Analysis.ClaimVerdict.Gated(expect, groups, probe, g?.RandomInit, g?.RandomInitLinear, g?.RandomInitFineTune, g?.Chance) is not { } stop)
+        if (Analysis.ClaimVerdict.Gated(expect, groups, ClaimGates.ProbeFor(g?.Probe, Metric), g?.RandomInit, g?.RandomInitLinear, g?.RandomInitFineTune, g?.Chance) is not { } stop)
             return (rule, null);
         string word = rule.Verdict switch { Analysis.Verdict.Holds => "holds", Analysis.Verdict.DoesNotHold => "does not hold", _ => "inconclusive" };
         return (new Analysis.ClaimJudgement(Analysis.Verdict.Inconclusive, $"{stop.Why}; the rule alone: {word}, {rule.Evidence}"), stop.Gate);
@@ -115,6 +113,13 @@ public sealed record ClaimGates
         return m.Contains("fine-tun") ? Probes.Probe.FineTune : m.Contains("attentive") ? Probes.Probe.Attentive
             : m.Contains("k-nn") ? Probes.Probe.Knn : m.Contains("linear") ? Probes.Probe.Linear : null;
     }
+
+    /// <summary>
+    /// The probe a claim is judged on: its gates' <paramref name="gatesProbe"/>, else the one its <paramref name="metric"/>
+    /// names (a results file written before the gates), so that a fine-tune with no convergence record is still stopped.
+    /// </summary>
+    public static string? ProbeFor(string? gatesProbe, string? metric) =>
+        gatesProbe ?? (ProbeOf(metric ?? "") is { } named ? ProbeName(named) : null);
 
     /// <summary>The probe's name in a claim's gates: "linear", "k-NN", "fine-tune" or "attentive".</summary>
     public static string ProbeName(Probes.Probe probe) => probe switch

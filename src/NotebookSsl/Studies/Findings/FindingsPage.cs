@@ -141,9 +141,8 @@ public static partial class FindingsPage
             }
             // the gates come first: a gated claim is inconclusive, and says which gate and what the rule alone would say
             var g = Gates(c, where);
-            // a file without gates (written before them) still names its probe in the metric: its fine-tunes have no convergence record
-            var probe = g.Probe ?? (ClaimGates.ProbeOf(Text("metric", required: false)) is { } named ? ClaimGates.ProbeName(named) : null);
-            var gated = ClaimVerdict.Gated(expect, groups.Select(x => (x.Name, (IReadOnlyList<double>)x.Values)).ToList(), probe, g.RandomInit, g.Linear, g.FineTune, g.Chance);
+            var gated = ClaimVerdict.Gated(expect, groups.Select(x => (x.Name, (IReadOnlyList<double>)x.Values)).ToList(),
+                ClaimGates.ProbeFor(g.Probe, Text("metric", required: false)), g.RandomInit, g.Linear, g.FineTune, g.Chance);
             if (gated is { } stop)
                 judgement = new ClaimJudgement(Verdict.Inconclusive, $"{stop.Why}; the rule alone: {VerdictWord(judgement.Verdict)}, {judgement.Evidence}");
             judged.Add(new JudgedClaim(notebook, resultsFile, Text("section").Trim(), Text("experiment").Trim(), Text("claim"),
