@@ -79,6 +79,17 @@ public sealed record StudySize
         return result;
     }
 
+    /// <summary>
+    /// The size on another token grid: <paramref name="patchSize"/>-pixel patches for every encoder, the MAE's included;
+    /// budgets, protocol and seeds unchanged. Notebook 01 measures attention at 14×14 (2-px patches), the paper's grid,
+    /// where a 5×5 window holds an eighth of the tokens instead of half. Its runs have keys of their own.
+    /// </summary>
+    public StudySize WithPatchSize(int patchSize)
+    {
+        var encoder = (Encoder with { PatchSize = patchSize }).Validate();   // names a patch size that does not divide the image
+        return this with { Encoder = encoder, Mae = Mae with { Encoder = encoder } };
+    }
+
     /// <summary>Seconds: proves every cell runs (CI).</summary>
     public static StudySize Smoke { get; } = Sized(RunSize.Smoke,
         encoder: new VitConfig { Width = 32, Depth = 2, Heads = 2 },

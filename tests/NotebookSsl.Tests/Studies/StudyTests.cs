@@ -114,6 +114,19 @@ public sealed class StudyTests : IDisposable
         Assert.Same(StudySize.Quick, StudySize.For("Quick"));
     }
 
+    [Fact]
+    public void Another_patch_size_moves_every_encoder_to_its_grid_and_gets_run_keys_of_its_own()
+    {
+        var s14 = StudySize.Quick.WithPatchSize(2);
+        Assert.Equal(14, s14.Encoder.GridSize);
+        Assert.Equal(s14.Encoder, s14.Mae.Encoder);
+        Assert.Equal(StudySize.Quick.Mae.DecoderDepth, s14.Mae.DecoderDepth);
+        Assert.Equal(StudySize.Quick.Pretrain, s14.Pretrain);
+        Assert.Equal(14, References.DinoConfigOf(s14).Encoder.GridSize);
+        Assert.NotEqual(PretrainMethod.Mae(StudySize.Quick.Mae).Config, PretrainMethod.Mae(s14.Mae).Config);   // the run key holds the config
+        Assert.Contains("does not divide", Assert.Throws<ArgumentException>(() => StudySize.Quick.WithPatchSize(3)).Message);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
