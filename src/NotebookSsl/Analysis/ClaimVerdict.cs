@@ -139,7 +139,7 @@ public static class ClaimVerdict
     /// the trend's points); the inputs are the claim's <c>gates</c> (null: the claim gave none, only the seeds gate applies).
     /// </summary>
     /// <param name="probe">The probe the claim's metric is ("fine-tune", "linear", "k-NN", "attentive"), or null.</param>
-    /// <param name="randomInit">Random init's per-seed values on the claim's probe (the collapse gate's floor), or null.</param>
+    /// <param name="randomInit">Random init's per-seed values on the claim's probe (the collapse gate's floor; for the attentive probe, the convergence gate's too), or null.</param>
     /// <param name="randomInitLinear">Random init's linear probe, per seed (the convergence gate), or null.</param>
     /// <param name="randomInitFineTune">Random init's fine-tune, per seed (the convergence gate), or null.</param>
     /// <param name="chance">Chance in the metric's unit (10 for % accuracy on 10 classes), or null.</param>
@@ -156,6 +156,13 @@ public static class ClaimVerdict
         // a fine-tune nothing shows converged (results written before the gates, or without random init beside it) is not trusted either
         if (probe == "fine-tune" && !(Has(randomInitLinear) && Has(randomInitFineTune)))
             return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init fine-tune and linear probe to show this fine-tune converged");
+        // the attentive probe trains a cross-attention head on the frozen tokens: the mean token the linear probe reads is one
+        // of the poolings it can learn, so a converged attentive probe reaches the linear probe on the same features
+        if (probe == "attentive" && Has(randomInit) && Has(randomInitLinear)
+            && randomInit!.Average() is var attentive && randomInitLinear!.Average() is var linearFloor && attentive < linearFloor)
+            return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: random init's attentive probe reaches {F(attentive)}, below its own linear probe {F(linearFloor)}");
+        if (probe == "attentive" && !(Has(randomInit) && Has(randomInitLinear)))
+            return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init attentive and linear probe to show this attentive probe converged");
         if (expect == Expectation.AsWellAs && sides.Count == 2 && Has(randomInit) && sides[1].Values.Count > 0
             && sides[1].Values.Average() is var reference && randomInit!.Average() is var floor && reference <= floor)
             return (Gate.ReferenceCollapsed, $"{GateName(Gate.ReferenceCollapsed)}: {sides[1].Name} ({F(reference)}) is not above random init ({F(floor)})");
@@ -200,9 +207,11 @@ public static class ClaimVerdict
           otherwise **inconclusive**, and also with fewer than 3 x values.
         - **Gates.** Before the rule, a claim passes five gates; a gated claim is **inconclusive**, and the page names the gate:
           - *not converged*: a fine-tuning claim when random init's fine-tune (same run) is below its own linear probe:
-            the fine-tune did not reach what a linear head on the same features reaches, so it ranks nothing;
-          - *no convergence record*: a fine-tuning claim whose results hold no random-init fine-tune and linear probe to
-            check that against (results files written before the gates: their notebook has not been re-run yet);
+            the fine-tune did not reach what a linear head on the same features reaches, so it ranks nothing; and an
+            attentive-probe claim when random init's attentive probe is below its own linear probe (the mean token the
+            linear probe reads is one pooling the attentive head can learn);
+          - *no convergence record*: a fine-tuning or attentive-probe claim whose results hold no random-init values of that
+            probe and the linear probe to check it against (results files written before the gates);
           - *reference collapsed*: a parity claim (`a~b`) when b is not above random init on that probe: matching a
             reference that learned nothing is no parity;
           - *at chance*: any arm within {ChanceMargin} points of chance (10 % on 10 classes);

@@ -113,6 +113,12 @@ public class ClaimVerdictTests
         // converged (fine-tune ≥ linear), or a claim on another probe: no gate
         Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "fine-tune", randomInitLinear: [75, 75], randomInitFineTune: [79, 80]));
         Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "linear", randomInitLinear: [75, 75], randomInitFineTune: [60, 62]));
+        // the attentive probe: not converged while random init's attentive probe is below its own linear probe
+        var attentive = ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "attentive", randomInit: [72, 73], randomInitLinear: [75, 75]);
+        Assert.Equal(Gate.NotConverged, attentive?.Gate);
+        Assert.Contains("attentive probe reaches 72.5", attentive!.Value.Why);
+        Assert.Null(ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "attentive", randomInit: [76, 77], randomInitLinear: [75, 75]));
+        Assert.Equal(Gate.NoConvergenceRecord, ClaimVerdict.Gated(Expectation.Greater, maeVsRandom, probe: "attentive", randomInit: [76, 77])?.Gate);
 
         // reference collapsed: "a does as well as b" while b is not above random init on that probe
         (string, IReadOnlyList<double>)[] parity = [("R-MAE", [50, 51]), ("MAE", [40, 41])];
