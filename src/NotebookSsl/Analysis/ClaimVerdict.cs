@@ -150,19 +150,22 @@ public static class ClaimVerdict
     {
         ArgumentNullException.ThrowIfNull(sides);
         static bool Has(IReadOnlyList<double>? v) => v is { Count: > 0 } && v.All(double.IsFinite);
-        if (probe == "fine-tune" && Has(randomInitLinear) && Has(randomInitFineTune)
-            && randomInitFineTune!.Average() is var tuned && randomInitLinear!.Average() is var linear && tuned < linear)
-            return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: random init fine-tunes to {F(tuned)}, below its own linear probe {F(linear)}");
-        // a fine-tune nothing shows converged (results written before the gates, or without random init beside it) is not trusted either
-        if (probe == "fine-tune" && !(Has(randomInitLinear) && Has(randomInitFineTune)))
-            return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init fine-tune and linear probe to show this fine-tune converged");
-        // the attentive probe trains a cross-attention head on the frozen tokens: the mean token the linear probe reads is one
-        // of the poolings it can learn, so a converged attentive probe reaches the linear probe on the same features
-        if (probe == "attentive" && Has(randomInit) && Has(randomInitLinear)
-            && randomInit!.Average() is var attentive && randomInitLinear!.Average() is var linearFloor && attentive < linearFloor)
-            return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: random init's attentive probe reaches {F(attentive)}, below its own linear probe {F(linearFloor)}");
-        if (probe == "attentive" && !(Has(randomInit) && Has(randomInitLinear)))
-            return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init attentive and linear probe to show this attentive probe converged");
+        // a trained probe is trusted when random init's reaches its own linear probe on the same features: the fine-tune
+        // starts from them, and the attentive head (cross-attention on the frozen tokens) can learn the mean token the
+        // linear probe reads; results that hold no such record (written before the gates) are not trusted either
+        (IReadOnlyList<double>? Values, string Reaches, string Record)? trained = probe switch
+        {
+            "fine-tune" => (randomInitFineTune, "random init fine-tunes to", "fine-tune and linear probe to show this fine-tune converged"),
+            "attentive" => (randomInit, "random init's attentive probe reaches", "attentive and linear probe to show this attentive probe converged"),
+            _ => null,
+        };
+        if (trained is var (values, reaches, record))
+        {
+            if (!(Has(values) && Has(randomInitLinear)))
+                return (Gate.NoConvergenceRecord, $"{GateName(Gate.NoConvergenceRecord)}: the results hold no random-init {record}");
+            if (values!.Average() is var reached && randomInitLinear!.Average() is var linear && reached < linear)
+                return (Gate.NotConverged, $"{GateName(Gate.NotConverged)}: {reaches} {F(reached)}, below its own linear probe {F(linear)}");
+        }
         if (expect == Expectation.AsWellAs && sides.Count == 2 && Has(randomInit) && sides[1].Values.Count > 0
             && sides[1].Values.Average() is var reference && randomInit!.Average() is var floor && reference <= floor)
             return (Gate.ReferenceCollapsed, $"{GateName(Gate.ReferenceCollapsed)}: {sides[1].Name} ({F(reference)}) is not above random init ({F(floor)})");
